@@ -1,0 +1,17 @@
+import type { IDatabase } from 'pg-boss'
+
+/**
+ * The store's port: SQL in, rows out, one dialect (PostgreSQL) for the embedded PGlite and a
+ * real server. Every query of freshet's goes through this; pg-boss gets `boss` to share it.
+ */
+export interface Db {
+  readonly kind: 'pglite' | 'postgres'
+  query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>
+  /** Runs `fn` in one transaction; pass `tx` on to pg-boss calls as `{ db: tx.boss }`. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
+  /** Multi-statement SQL without parameters (migrations). */
+  exec(sql: string): Promise<void>
+  /** This connection as pg-boss's database port. */
+  readonly boss: IDatabase
+  close(): Promise<void>
+}
