@@ -1,4 +1,4 @@
-import type { IDatabase } from 'pg-boss'
+import type { Db as BossDb } from 'pg-boss'
 
 /**
  * The store's port: SQL in, rows out, one dialect (PostgreSQL) for the embedded PGlite and a
@@ -12,6 +12,6 @@ export interface Db {
   /** Multi-statement SQL without parameters (migrations). */
   exec(sql: string): Promise<void>
   /** This connection as pg-boss's database port. */
-  readonly boss: IDatabase
+  readonly boss: BossDb
   close(): Promise<void>
 }
