@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseDocument } from 'yaml'
+import type { z } from 'zod'
+import { interpolate } from './interpolate.ts'
+import { type Config, configSchema } from './schema.ts'
+
+export class ConfigError extends Error {
+  readonly problems: string[]
+  constructor(file: string, problems: string[]) {
+    super(`[freshet] [config] ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+export interface LoadedConfig {
+  config: Config
+  /** The file read, or undefined when none was found and defaults apply. */
+  file: string | undefined
+}
+
+/** `--config FILE`, else `FRESHET_CONFIG`, else `./freshet.yaml` when it exists. */
+export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string) {
+  const named = explicit ?? env.FRESHET_CONFIG
+  if (named) return resolve(cwd, named)
+  const local = resolve(cwd, 'freshet.yaml')
+  return existsSync(local) ? local : undefined
+}
+
+export function loadConfig(
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): LoadedConfig {
+  const file = findConfigFile(explicit, env, cwd)
+  if (!file) return { config: parseConfig({}, env, '(defaults)'), file }
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (cause) {
+    throw new ConfigError(file, [`cannot read the file: ${(cause as Error).message}`])
+  }
+  return { config: parseConfigText(text, env, file), file }
+}
+
+export function parseConfigText(text: string, env: NodeJS.ProcessEnv, file = 'freshet.yaml') {
+  const document = parseDocument(text, { uniqueKeys: true })
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      document.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
+    )
+  }
+  return parseConfig(document.toJS() ?? {}, env, file)
+}
+
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv, file: string): Config {
+  const unset = new Map<string, string>()
+  const value = interpolate(raw, env, unset) as Record<string, unknown>
+  applyEnvironment(value, env)
+  const result = configSchema.safeParse(value)
+  if (!result.success) throw new ConfigError(file, describeIssues(result.error, unset))
+  return result.data
+}
+
+// DATABASE_URL switches the store to PostgreSQL when the file does not name one.
+function applyEnvironment(value: Record<string, unknown>, env: NodeJS.ProcessEnv) {
+  if (!env.DATABASE_URL || typeof value !== 'object' || value === null) return
+  const store = (value.store ?? {}) as Record<string, unknown>
+  if (store.url === undefined) value.store = { ...store, url: env.DATABASE_URL }
+}
+
+function describeIssues(error: z.ZodError, unset: Map<string, string>): string[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(top level)'
+    const variable = unset.get(key)
+    const hint = variable ? ` (environment variable ${variable} is not set)` : ''
+    if (issue.code === 'unrecognized_keys') {
+      return `${key}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct the spelling`
+    }
+    return `${key}: ${issue.message}${hint}`
+  })
+}

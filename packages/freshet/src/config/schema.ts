@@ -1,0 +1,148 @@
+import { z } from 'zod'
+
+/**
+ * freshet's configuration: every key, its default and its documentation live here. The JSON
+ * Schema (`freshet config schema`) and the README's reference are generated from this.
+ */
+
+const secret = (what: string) => z.string().min(1).describe(what)
+
+const durationMs = (what: string, value: number) =>
+  z.number().int().nonnegative().default(value).describe(what)
+
+export const serverSchema = z
+  .strictObject({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(8787)
+      .describe('Port the HTTP server listens on.'),
+    host: z.string().default('0.0.0.0').describe('Address the HTTP server binds.'),
+    adminToken: z
+      .string()
+      .optional()
+      .describe('Bearer token for the admin API and the web page. Without it, they answer 401.'),
+    shutdownGraceMs: durationMs(
+      'On SIGTERM, how long in-flight work may take before it is handed back.',
+      10_000,
+    ),
+  })
+  .describe('The HTTP server.')
+
+export const storeSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .optional()
+      .describe(
+        'postgres://… to use PostgreSQL (several replicas). Empty or absent: embedded PGlite.',
+      ),
+    dir: z.string().default('./.freshet').describe('Folder of the embedded store.'),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default('freshet')
+      .describe('Schema of freshet’s tables (PostgreSQL).'),
+  })
+  .describe('Where events and jobs are kept.')
+
+export const genericSourceSchema = z
+  .strictObject({
+    token: secret('Bearer token the sender presents: `Authorization: Bearer <token>`.'),
+  })
+  .describe('POST /hooks/generic {"paths": [...], "tags": [...]}.')
+
+export const sourcesSchema = z
+  .strictObject({ generic: genericSourceSchema.optional() })
+  .default({})
+  .describe('Webhook sources. A source that is absent answers 404.')
+
+export const retrySchema = z
+  .strictObject({
+    attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .describe('Attempts per pod before the pods stage gives up for this round.'),
+    initialDelayMs: durationMs('First retry delay; doubles each attempt, with jitter.', 200),
+    maxDelayMs: durationMs('Longest retry delay.', 5_000),
+    timeoutMs: durationMs('Per-attempt timeout of one pod call.', 10_000),
+  })
+  .describe('Retries of one pod call.')
+
+export const podsSchema = z
+  .strictObject({
+    token: secret('Bearer token the pods expect on /api/revalidate.'),
+    discovery: z
+      .strictObject({
+        static: z
+          .array(z.url())
+          .min(1)
+          .optional()
+          .describe('Fixed pod URLs, e.g. http://10.0.0.7:3000.'),
+      })
+      .describe('How pods are found: exactly one of static, dns, kubernetes.'),
+    retry: retrySchema.default(retrySchema.parse({})),
+    concurrency: z.number().int().min(1).default(64).describe('Pods called at once.'),
+    stageAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .default(4)
+      .describe('Times the whole pods stage is retried (with backoff) before the event fails.'),
+  })
+  .describe('The Next.js pods. Absent: the pods stage is skipped.')
+
+export const cloudFrontSchema = z
+  .strictObject({
+    distributionId: z
+      .string()
+      .regex(/^[A-Z0-9]+$/)
+      .describe('CloudFront distribution id, e.g. E2ABCDEF123456.'),
+    pollInitialMs: durationMs('First GetInvalidation delay; backs off from here.', 1_000),
+    pollMaxMs: durationMs('Longest delay between GetInvalidation calls.', 10_000),
+    deadlineMinutes: z
+      .number()
+      .positive()
+      .default(15)
+      .describe('An invalidation not Completed by then fails the event.'),
+  })
+  .describe('One CloudFront distribution.')
+
+export const cdnSchema = z
+  .strictObject({
+    cloudfront: z
+      .union([cloudFrontSchema, z.array(cloudFrontSchema).min(1)])
+      .optional()
+      .describe('A distribution, or a list of them.'),
+  })
+  .describe('The CDN. Absent: the cdn stage is skipped.')
+
+export const pipelineSchema = z
+  .strictObject({
+    coalesceWindowMs: durationMs(
+      'Changes arriving within this window are merged into one batch.',
+      500,
+    ),
+    coalesceMaxWaitMs: durationMs('A batch waits at most this long after its first change.', 5_000),
+    maxBatchEvents: z.number().int().min(1).default(5_000).describe('Events in one batch at most.'),
+  })
+  .describe('How events become batches.')
+
+export const configSchema = z
+  .strictObject({
+    server: serverSchema.default(serverSchema.parse({})),
+    store: storeSchema.default(storeSchema.parse({})),
+    sources: sourcesSchema,
+    pods: podsSchema.optional(),
+    cdn: cdnSchema.optional(),
+    pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+  })
+  .describe('freshet configuration (freshet.yaml).')
+
+export type Config = z.infer<typeof configSchema>
+export type ConfigInput = z.input<typeof configSchema>

@@ -1,0 +1,138 @@
+import type { BatchStatus, Plan } from '../core/domain.ts'
+import type { Db } from './db.ts'
+
+export interface BatchRow {
+  id: string
+  created_at: Date
+  status: BatchStatus
+  plan: Plan | null
+  /** Per stage: when it started and ended, and whether it was skipped (and why). */
+  stages: Record<string, { startedAt?: string; endedAt?: string; skipped?: string }>
+  failed_stage: string | null
+  error: string | null
+  cdn_started_at: Date | null
+  finished_at: Date | null
+}
+
+const due = `status IN ('received', 'scheduled') AND (not_before IS NULL OR not_before <= $1)`
+
+export interface WaitingSummary {
+  count: number
+  oldest: Date | null
+  newest: Date | null
+  nextDue: Date | null
+}
+
+/** What waits to be collected: for the coalescing decision, and when a scheduled one is due. */
+export async function waitingSummary(db: Db, now: Date): Promise<WaitingSummary> {
+  const rows = await db.query<WaitingSummary>(
+    `SELECT count(*) FILTER (WHERE ${due})::int AS count,
+            min(greatest(received_at, coalesce(not_before, received_at))) FILTER (WHERE ${due}) AS oldest,
+            max(greatest(received_at, coalesce(not_before, received_at))) FILTER (WHERE ${due}) AS newest,
+            min(not_before) FILTER (WHERE not_before > $1) AS "nextDue"
+     FROM events WHERE status IN ('received', 'scheduled')`,
+    [now.toISOString()],
+  )
+  return rows[0] ?? { count: 0, oldest: null, newest: null, nextDue: null }
+}
+
+/** Moves due events into a new batch. Replicas skip each other's rows. */
+export async function claimIntoBatch(
+  db: Db,
+  batchId: string,
+  now: Date,
+  max: number,
+): Promise<string[]> {
+  await db.query(`INSERT INTO batches (id, status, stages) VALUES ($1, 'planning', $2::jsonb)`, [
+    batchId,
+    JSON.stringify({ planning: { startedAt: now.toISOString() } }),
+  ])
+  const rows = await db.query<{ id: string }>(
+    `WITH picked AS (
+       SELECT id FROM events WHERE ${due}
+       ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+     UPDATE events SET status = 'planning', batch_id = $2, updated_at = now()
+     FROM picked WHERE events.id = picked.id RETURNING events.id`,
+    [now.toISOString(), batchId, max],
+  )
+  return rows.map((row) => row.id)
+}
+
+export async function getBatch(db: Db, id: string): Promise<BatchRow | undefined> {
+  const rows = await db.query<BatchRow>('SELECT * FROM batches WHERE id = $1', [id])
+  return rows[0]
+}
+
+export async function batchChanges(db: Db, batchId: string) {
+  return db.query<{ id: string; source: string; changes: unknown[] }>(
+    'SELECT id, source, changes FROM events WHERE batch_id = $1 ORDER BY received_at',
+    [batchId],
+  )
+}
+
+export async function savePlan(db: Db, batchId: string, plan: Plan) {
+  await db.query('UPDATE batches SET plan = $2::jsonb WHERE id = $1', [
+    batchId,
+    JSON.stringify(plan),
+  ])
+}
+
+/** Ends one stage and starts the next (or records it as skipped), for the batch and its events. */
+export async function advanceBatch(
+  db: Db,
+  batchId: string,
+  from: BatchStatus,
+  to: BatchStatus,
+  now: Date,
+  skipped?: string,
+) {
+  const stamp = now.toISOString()
+  const next = skipped
+    ? { [to]: { skipped } }
+    : to === 'completed'
+      ? {}
+      : { [to]: { startedAt: stamp } }
+  await db.query(
+    `UPDATE batches SET status = $3,
+       stages = stages || jsonb_build_object($2::text, coalesce(stages -> $2, '{}'::jsonb) || jsonb_build_object('endedAt', $4::text))
+                       || $5::jsonb,
+       cdn_started_at = CASE WHEN $3 = 'cdn' THEN coalesce(cdn_started_at, $4::timestamptz) ELSE cdn_started_at END,
+       finished_at = CASE WHEN $3 = 'completed' THEN $4::timestamptz ELSE finished_at END
+     WHERE id = $1`,
+    [batchId, from, to, stamp, JSON.stringify(next)],
+  )
+  await db.query(
+    `UPDATE events SET status = $2, updated_at = now(),
+       finished_at = CASE WHEN $2 = 'completed' THEN $3::timestamptz ELSE finished_at END
+     WHERE batch_id = $1`,
+    [batchId, to, stamp],
+  )
+}
+
+export async function failBatch(db: Db, batchId: string, stage: string, error: string, now: Date) {
+  await db.query(
+    `UPDATE batches SET status = 'failed', failed_stage = $2, error = $3, finished_at = $4 WHERE id = $1`,
+    [batchId, stage, error, now.toISOString()],
+  )
+  await db.query(
+    `UPDATE events SET status = 'failed', error = $2, updated_at = now(), finished_at = $3 WHERE batch_id = $1`,
+    [batchId, error, now.toISOString()],
+  )
+}
+
+/** Puts a failed batch back at the stage that failed, for a retry by hand. */
+export async function reopenBatch(db: Db, batchId: string): Promise<string | undefined> {
+  const rows = await db.query<{ failed_stage: string }>(
+    `UPDATE batches SET status = failed_stage, error = NULL, finished_at = NULL
+     WHERE id = $1 AND status = 'failed' AND failed_stage IS NOT NULL RETURNING failed_stage`,
+    [batchId],
+  )
+  const stage = rows[0]?.failed_stage
+  if (stage) {
+    await db.query(
+      `UPDATE events SET status = $2, error = NULL, finished_at = NULL, updated_at = now() WHERE batch_id = $1`,
+      [batchId, stage],
+    )
+  }
+  return stage
+}

@@ -1,0 +1,115 @@
+import type { ContentChange, EventStatus } from '../core/domain.ts'
+import type { Db } from './db.ts'
+
+export interface NewEvent {
+  id: string
+  source: string
+  receivedAt: Date
+  bodyDigest: string
+  deliveryKey?: string | undefined
+  changes: ContentChange[]
+  /** A scheduled publish: not to be collected before this time. */
+  notBefore?: Date | undefined
+}
+
+export interface EventRow {
+  id: string
+  source: string
+  received_at: Date
+  body_digest: string
+  delivery_key: string | null
+  changes: ContentChange[]
+  status: EventStatus | 'scheduled'
+  not_before: Date | null
+  batch_id: string | null
+  error: string | null
+  updated_at: Date
+  finished_at: Date | null
+}
+
+export interface Accepted {
+  id: string
+  duplicate: boolean
+}
+
+const iso = (date: Date | undefined) => (date ? date.toISOString() : null)
+
+/**
+ * Inserts many events in one statement (what makes batched intake fast). A redelivery, same
+ * source and delivery key, is not inserted again: it answers the id of the first.
+ */
+export async function insertEvents(db: Db, events: NewEvent[]): Promise<Accepted[]> {
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO events (id, source, received_at, body_digest, delivery_key, changes, status, not_before)
+     SELECT t.id, t.source, t.received_at, t.body_digest, t.delivery_key, t.changes::jsonb,
+            CASE WHEN t.not_before IS NULL THEN 'received' ELSE 'scheduled' END, t.not_before
+     FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+       AS t(id, source, received_at, body_digest, delivery_key, changes, not_before)
+     ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING
+     RETURNING id`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.source),
+      events.map((e) => e.receivedAt.toISOString()),
+      events.map((e) => e.bodyDigest),
+      events.map((e) => e.deliveryKey ?? null),
+      events.map((e) => JSON.stringify(e.changes)),
+      events.map((e) => iso(e.notBefore)),
+    ],
+  )
+  const fresh = new Set(inserted.map((row) => row.id))
+  const duplicates = events.filter((e) => !fresh.has(e.id))
+  const existing = duplicates.length > 0 ? await findByDeliveryKeys(db, duplicates) : new Map()
+  return events.map((e) =>
+    fresh.has(e.id)
+      ? { id: e.id, duplicate: false }
+      : { id: existing.get(`${e.source}\n${e.deliveryKey}`) ?? e.id, duplicate: true },
+  )
+}
+
+async function findByDeliveryKeys(db: Db, events: NewEvent[]) {
+  const rows = await db.query<{ id: string; source: string; delivery_key: string }>(
+    `SELECT id, source, delivery_key FROM events
+     WHERE (source, delivery_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [events.map((e) => e.source), events.map((e) => e.deliveryKey ?? null)],
+  )
+  return new Map(rows.map((row) => [`${row.source}\n${row.delivery_key}`, row.id]))
+}
+
+export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  const rows = await db.query<EventRow>('SELECT * FROM events WHERE id = $1', [id])
+  return rows[0]
+}
+
+export interface ListEventsQuery {
+  status?: string | undefined
+  source?: string | undefined
+  limit: number
+  /** Keyset cursor: events received before this (received_at, id). */
+  before?: { receivedAt: string; id: string } | undefined
+}
+
+export async function listEvents(db: Db, query: ListEventsQuery): Promise<EventRow[]> {
+  return db.query<EventRow>(
+    `SELECT * FROM events
+     WHERE ($1::text IS NULL OR status = $1)
+       AND ($2::text IS NULL OR source = $2)
+       AND ($3::timestamptz IS NULL OR (received_at, id) < ($3::timestamptz, $4::text))
+     ORDER BY received_at DESC, id DESC
+     LIMIT $5`,
+    [
+      query.status ?? null,
+      query.source ?? null,
+      query.before?.receivedAt ?? null,
+      query.before?.id ?? null,
+      query.limit,
+    ],
+  )
+}
+
+export async function countEventsByStatus(db: Db): Promise<Record<string, number>> {
+  const rows = await db.query<{ status: string; n: number }>(
+    'SELECT status, count(*)::int AS n FROM events GROUP BY status',
+  )
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]))
+}

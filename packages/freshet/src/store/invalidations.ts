@@ -1,0 +1,63 @@
+import type { Db } from './db.ts'
+
+export interface InvalidationRow {
+  batch_id: string
+  distribution_id: string
+  chunk: number
+  caller_reference: string
+  invalidation_id: string | null
+  status: string
+  items: number
+  created_at: Date
+  completed_at: Date | null
+}
+
+export interface InvalidationRecord {
+  distributionId: string
+  chunk: number
+  callerReference: string
+  invalidationId: string
+  status: string
+  items: number
+}
+
+export async function recordInvalidation(db: Db, batchId: string, record: InvalidationRecord) {
+  await db.query(
+    `INSERT INTO invalidations (batch_id, distribution_id, chunk, caller_reference, invalidation_id, status, items)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (batch_id, distribution_id, chunk) DO UPDATE SET
+       invalidation_id = excluded.invalidation_id, status = excluded.status`,
+    [
+      batchId,
+      record.distributionId,
+      record.chunk,
+      record.callerReference,
+      record.invalidationId,
+      record.status,
+      record.items,
+    ],
+  )
+}
+
+export async function listInvalidations(db: Db, batchId: string): Promise<InvalidationRow[]> {
+  return db.query<InvalidationRow>(
+    'SELECT * FROM invalidations WHERE batch_id = $1 ORDER BY distribution_id, chunk',
+    [batchId],
+  )
+}
+
+export async function markInvalidation(
+  db: Db,
+  batchId: string,
+  distributionId: string,
+  invalidationId: string,
+  status: string,
+  now: Date,
+) {
+  await db.query(
+    `UPDATE invalidations SET status = $4,
+       completed_at = CASE WHEN $4 = 'Completed' THEN coalesce(completed_at, $5::timestamptz) ELSE completed_at END
+     WHERE batch_id = $1 AND distribution_id = $2 AND invalidation_id = $3`,
+    [batchId, distributionId, invalidationId, status, now.toISOString()],
+  )
+}

@@ -1,0 +1,107 @@
+import type { Db } from './db.ts'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/** freshet's own tables. Append only: a released migration never changes. */
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'events, batches, deliveries, invalidations',
+    sql: `
+      CREATE TABLE events (
+        id text PRIMARY KEY,
+        source text NOT NULL,
+        received_at timestamptz NOT NULL,
+        body_digest text NOT NULL,
+        delivery_key text,
+        changes jsonb NOT NULL,
+        status text NOT NULL,
+        not_before timestamptz,
+        batch_id text,
+        error text,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz
+      );
+      CREATE UNIQUE INDEX events_delivery_key ON events (source, delivery_key) WHERE delivery_key IS NOT NULL;
+      CREATE INDEX events_waiting ON events (received_at) WHERE status IN ('received', 'scheduled');
+      CREATE INDEX events_recent ON events (received_at DESC, id DESC);
+      CREATE INDEX events_batch ON events (batch_id);
+
+      CREATE TABLE batches (
+        id text PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        status text NOT NULL,
+        plan jsonb,
+        stages jsonb NOT NULL DEFAULT '{}',
+        failed_stage text,
+        error text,
+        cdn_started_at timestamptz,
+        finished_at timestamptz
+      );
+
+      CREATE TABLE pod_deliveries (
+        batch_id text NOT NULL,
+        pod_id text NOT NULL,
+        pod_url text NOT NULL,
+        status text NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        error text,
+        answer jsonb,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        PRIMARY KEY (batch_id, pod_id)
+      );
+
+      CREATE TABLE invalidations (
+        batch_id text NOT NULL,
+        distribution_id text NOT NULL,
+        chunk integer NOT NULL,
+        caller_reference text NOT NULL,
+        invalidation_id text,
+        status text NOT NULL,
+        items integer NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        completed_at timestamptz,
+        PRIMARY KEY (batch_id, distribution_id, chunk)
+      );
+    `,
+  },
+]
+
+/** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */
+export async function migrate(db: Db, extra: Migration[] = []): Promise<number> {
+  const all = [...migrations, ...extra].sort((a, b) => a.version - b.version)
+  await db.exec(`CREATE TABLE IF NOT EXISTS freshet_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+  let applied = 0
+  for (const migration of all) {
+    const done = await db.transaction(async (tx) => {
+      // Serialise replicas starting together: one applies, the others see it done.
+      await tx.query('SELECT pg_advisory_xact_lock(7231001)')
+      const found = await tx.query('SELECT 1 FROM freshet_migrations WHERE version = $1', [
+        migration.version,
+      ])
+      if (found.length > 0) return false
+      await tx.exec(migration.sql)
+      await tx.query('INSERT INTO freshet_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ])
+      return true
+    })
+    if (done) applied++
+  }
+  return applied
+}
+
+export async function pendingMigrations(db: Db, extra: Migration[] = []): Promise<number> {
+  const rows = await db
+    .query<{ version: number }>('SELECT version FROM freshet_migrations')
+    .catch(() => [] as { version: number }[])
+  const done = new Set(rows.map((r) => r.version))
+  return [...migrations, ...extra].filter((m) => !done.has(m.version)).length
+}

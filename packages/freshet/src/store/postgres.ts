@@ -1,0 +1,67 @@
+import pg from 'pg'
+import type { Db } from './db.ts'
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] } | { rows: unknown[] }[]>
+}
+
+// A multi-statement text without parameters answers one result per statement.
+function rowsOf(result: { rows: unknown[] } | { rows: unknown[] }[]): unknown[] {
+  return Array.isArray(result) ? result.flatMap((r) => r.rows ?? []) : result.rows
+}
+
+function clientDb(client: Queryable, transaction: Db['transaction'], close: () => Promise<void>) {
+  const db: Db = {
+    kind: 'postgres',
+    async query<T>(text: string, values?: unknown[]) {
+      return rowsOf(await client.query(text, values)) as T[]
+    },
+    transaction,
+    async exec(sql: string) {
+      await client.query(sql)
+    },
+    boss: {
+      executeSql: async (text: string, values?: unknown[]) => ({
+        rows: rowsOf(await client.query(text, values)) as never[],
+      }),
+    },
+    close,
+  }
+  return db
+}
+
+/** PostgreSQL through a pool; `schema` sets the search path of every connection. */
+export async function openPostgres(url: string, schema = 'public', max = 10): Promise<Db> {
+  const quoted = `"${schema.replaceAll('"', '""')}"`
+  const bootstrap = new pg.Client({ connectionString: url })
+  await bootstrap.connect()
+  try {
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`)
+  } finally {
+    await bootstrap.end()
+  }
+  const pool = new pg.Pool({ connectionString: url, max, options: `-c search_path=${quoted}` })
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {})
+
+  const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    const client = await pool.connect()
+    const inner: Db = clientDb(
+      client as Queryable,
+      (f) => f(inner),
+      async () => {},
+    )
+    try {
+      await client.query('BEGIN')
+      const result = await fn(inner)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+  return clientDb(pool as Queryable, transaction, () => pool.end())
+}

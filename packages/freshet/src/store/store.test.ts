@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  advanceBatch,
+  claimIntoBatch,
+  failBatch,
+  getBatch,
+  reopenBatch,
+  waitingSummary,
+} from './batches.ts'
+import type { Db } from './db.ts'
+import { getEvent, insertEvents, listEvents, type NewEvent } from './events.ts'
+import { migrate, pendingMigrations } from './migrations.ts'
+import { testStores } from './test-stores.ts'
+
+const stores = await testStores()
+
+const event = (overrides: Partial<NewEvent> = {}): NewEvent => ({
+  id: randomUUID(),
+  source: 'generic',
+  receivedAt: new Date(),
+  bodyDigest: 'sha256:abc',
+  changes: [{ kind: 'purge', source: 'generic', paths: ['/a'], tags: [] }],
+  ...overrides,
+})
+
+describe.each(stores)('store on $name', (store) => {
+  let db: Db
+  afterEach(async () => db?.close())
+
+  const fresh = async () => {
+    db = (await store.open()).db
+    await migrate(db)
+    return db
+  }
+
+  it('migrates once, and again is a no-op', async () => {
+    await fresh()
+    expect(await pendingMigrations(db)).toBe(0)
+    expect(await migrate(db)).toBe(0)
+  })
+
+  it('inserts many events in one statement and reads them back', async () => {
+    await fresh()
+    const events = Array.from({ length: 50 }, (_, i) =>
+      event({ receivedAt: new Date(Date.now() + i) }),
+    )
+    const accepted = await insertEvents(db, events)
+    expect(accepted.every((a) => !a.duplicate)).toBe(true)
+    const row = await getEvent(db, events[3]?.id ?? '')
+    expect(row?.status).toBe('received')
+    expect(row?.changes).toEqual(events[3]?.changes)
+    const page = await listEvents(db, { limit: 10 })
+    expect(page.map((e) => e.id)).toEqual(
+      events
+        .slice(-10)
+        .reverse()
+        .map((e) => e.id),
+    )
+  })
+
+  it('answers a redelivery with the first event id', async () => {
+    await fresh()
+    const [first] = await insertEvents(db, [event({ deliveryKey: 'k1' })])
+    const again = await insertEvents(db, [
+      event({ deliveryKey: 'k1' }),
+      event({ deliveryKey: 'k1' }),
+    ])
+    expect(again.map((a) => a.id)).toEqual([first?.id, first?.id])
+    expect(again.every((a) => a.duplicate)).toBe(true)
+  })
+
+  it('claims due events into a batch, leaving scheduled ones', async () => {
+    await fresh()
+    const later = new Date(Date.now() + 60_000)
+    await insertEvents(db, [event(), event(), event({ notBefore: later })])
+    const summary = await waitingSummary(db, new Date())
+    expect(summary.count).toBe(2)
+    expect(summary.nextDue?.getTime()).toBe(later.getTime())
+    const claimed = await db.transaction((tx) => claimIntoBatch(tx, 'b1', new Date(), 100))
+    expect(claimed).toHaveLength(2)
+    expect((await waitingSummary(db, new Date())).count).toBe(0)
+  })
+
+  it('moves a batch through its stages, fails it and reopens it', async () => {
+    await fresh()
+    const [e] = await insertEvents(db, [event()])
+    await claimIntoBatch(db, 'b2', new Date(), 10)
+    await advanceBatch(db, 'b2', 'planning', 'pods', new Date())
+    await advanceBatch(db, 'b2', 'pods', 'cdn', new Date(), 'no CDN configured')
+    expect((await getBatch(db, 'b2'))?.stages.cdn?.skipped).toBe('no CDN configured')
+    await failBatch(db, 'b2', 'cdn', 'boom', new Date())
+    expect((await getEvent(db, e?.id ?? ''))?.status).toBe('failed')
+    expect(await reopenBatch(db, 'b2')).toBe('cdn')
+    expect((await getEvent(db, e?.id ?? ''))?.status).toBe('cdn')
+    await advanceBatch(db, 'b2', 'cdn', 'completed', new Date())
+    const done = await getEvent(db, e?.id ?? '')
+    expect(done?.status).toBe('completed')
+    expect(done?.finished_at).toBeInstanceOf(Date)
+  })
+})

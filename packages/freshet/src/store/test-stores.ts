@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import type { Db } from './db.ts'
+import { openPglite } from './pglite.ts'
+import { openPostgres } from './postgres.ts'
+
+/** For tests: the stores to run against, PGlite always, PostgreSQL where a server answers. */
+export interface TestStore {
+  name: 'pglite' | 'postgres'
+  /** A fresh, empty store: in-memory PGlite, or a schema of its own on PostgreSQL. */
+  open(): Promise<{ db: Db; schema: string; url?: string }>
+}
+
+export const postgresUrl =
+  process.env.FRESHET_TEST_DATABASE_URL ??
+  process.env.DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test'
+
+export async function postgresReachable(url = postgresUrl): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 })
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+export const uniqueSchema = () => `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+
+export async function testStores(): Promise<TestStore[]> {
+  const stores: TestStore[] = [
+    { name: 'pglite', open: async () => ({ db: await openPglite(), schema: 'public' }) },
+  ]
+  if (await postgresReachable()) {
+    stores.push({
+      name: 'postgres',
+      open: async () => {
+        const schema = uniqueSchema()
+        return { db: await openPostgres(postgresUrl, schema, 4), schema, url: postgresUrl }
+      },
+    })
+  } else if (process.env.CI) {
+    throw new Error(`[freshet] [test] CI must reach PostgreSQL at ${postgresUrl}`)
+  }
+  return stores
+}
