@@ -1,0 +1,225 @@
+/**
+ * A local Contentful Content Delivery (or Preview) API over an in-memory space, for tests, the
+ * demo and the bench. Shaped like cdn.contentful.com answers:
+ *
+ * - `GET /spaces/{space}/environments/{env}/entries/{id}?locale=*` → the entry, fields keyed by
+ *   locale (without `locale=*`: the default locale's values and `sys.locale`); 404 `NotFound`;
+ * - `GET …/entries?links_to_entry=<id>` / `links_to_asset=<id>` (direct linkers only),
+ *   `sys.id[in]=a,b`, `content_type=`, `include=0..10`, `limit` (≤ 1000), `skip` →
+ *   `{ sys: { type: 'Array' }, total, skip, limit, items, includes? }`;
+ * - `GET …/assets/{id}`; `/spaces/{space}/entries…` means the `master` environment;
+ * - `Authorization: Bearer <token>` or `?access_token=`; 401 `AccessTokenInvalid` otherwise.
+ */
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { type Context, Hono } from 'hono'
+
+export type LocalizedFields = Record<string, Record<string, unknown>>
+
+export interface ContentfulEntity {
+  sys: Record<string, unknown> & { id: string; type: 'Entry' | 'Asset' }
+  fields: LocalizedFields
+}
+
+export interface ContentfulEmulatorOptions {
+  spaceId: string
+  accessToken: string
+  environment?: string
+  defaultLocale?: string
+  delayMs?: number
+}
+
+export interface LoggedContentfulRequest {
+  path: string
+  query: string
+}
+
+const link = (linkType: string, id: string) => ({ sys: { type: 'Link', linkType, id } })
+const error = (id: string, message: string) => ({
+  sys: { type: 'Error', id },
+  message,
+  requestId: 'emulator',
+})
+
+/** Every `{ sys: { type: 'Link' } }` inside a value (fields, arrays, rich text). */
+function linksIn(value: unknown, out: Array<{ linkType: string; id: string }> = []) {
+  if (Array.isArray(value)) for (const v of value) linksIn(v, out)
+  else if (value && typeof value === 'object') {
+    const sys = (value as { sys?: { type?: string; linkType?: string; id?: string } }).sys
+    if (sys?.type === 'Link' && sys.linkType && sys.id)
+      out.push({ linkType: sys.linkType, id: sys.id })
+    else for (const v of Object.values(value)) linksIn(v, out)
+  }
+  return out
+}
+
+export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
+  const environment = options.environment ?? 'master'
+  const defaultLocale = options.defaultLocale ?? 'en-US'
+  const entries = new Map<string, ContentfulEntity>()
+  const assets = new Map<string, ContentfulEntity>()
+  const requests: LoggedContentfulRequest[] = []
+  let failures: number[] = []
+  let revision = 0
+
+  const sys = (id: string, type: 'Entry' | 'Asset', contentType?: string) => ({
+    space: link('Space', options.spaceId),
+    id,
+    type,
+    createdAt: new Date(0).toISOString(),
+    updatedAt: new Date().toISOString(),
+    environment: link('Environment', environment),
+    revision: ++revision,
+    ...(contentType ? { contentType: link('ContentType', contentType) } : {}),
+  })
+
+  const graph = {
+    entries,
+    assets,
+    /** Publishes (creates or replaces) an entry; fields are locale-keyed. */
+    publishEntry(id: string, contentType: string, fields: LocalizedFields) {
+      entries.set(id, { sys: sys(id, 'Entry', contentType), fields })
+    },
+    publishAsset(id: string, fields: LocalizedFields) {
+      assets.set(id, { sys: sys(id, 'Asset'), fields })
+    },
+    /** Unpublish, archive or delete: the Delivery API no longer has it. */
+    unpublish(id: string) {
+      entries.delete(id) || assets.delete(id)
+    },
+    link: (id: string) => link('Entry', id),
+    assetLink: (id: string) => link('Asset', id),
+  }
+
+  const localize = (entity: ContentfulEntity, locale: string | undefined) => {
+    if (locale === '*') return entity
+    const code = locale ?? defaultLocale
+    const fields: Record<string, unknown> = {}
+    for (const [name, byLocale] of Object.entries(entity.fields)) {
+      const value = byLocale[code] ?? byLocale[defaultLocale]
+      if (value !== undefined) fields[name] = value
+    }
+    return { sys: { ...entity.sys, locale: code }, fields }
+  }
+
+  const matches = (entity: ContentfulEntity, params: URLSearchParams) => {
+    const links = linksIn(entity.fields)
+    const toEntry = params.get('links_to_entry')
+    const toAsset = params.get('links_to_asset')
+    const ids = params.get('sys.id[in]')?.split(',')
+    const id = params.get('sys.id')
+    const type = params.get('content_type')
+    const contentType = (entity.sys.contentType as { sys: { id: string } } | undefined)?.sys.id
+    return (
+      (!toEntry || links.some((l) => l.linkType === 'Entry' && l.id === toEntry)) &&
+      (!toAsset || links.some((l) => l.linkType === 'Asset' && l.id === toAsset)) &&
+      (!ids || ids.includes(entity.sys.id)) &&
+      (!id || id === entity.sys.id) &&
+      (!type || type === contentType)
+    )
+  }
+
+  /** Linked entries and assets up to `depth` levels, not already among `items`. */
+  const includesOf = (items: ContentfulEntity[], depth: number) => {
+    const seen = new Set(items.map((i) => `${i.sys.type}:${i.sys.id}`))
+    const found = { Entry: [] as ContentfulEntity[], Asset: [] as ContentfulEntity[] }
+    let frontier = items
+    for (let level = 0; level < depth && frontier.length > 0; level++) {
+      const next: ContentfulEntity[] = []
+      for (const l of frontier.flatMap((i) => linksIn(i.fields))) {
+        const target = l.linkType === 'Asset' ? assets.get(l.id) : entries.get(l.id)
+        const key = `${l.linkType}:${l.id}`
+        if (!target || seen.has(key)) continue
+        seen.add(key)
+        found[l.linkType === 'Asset' ? 'Asset' : 'Entry'].push(target)
+        next.push(target)
+      }
+      frontier = next
+    }
+    return found
+  }
+
+  const app = new Hono()
+  app.use(async (c, next) => {
+    const url = new URL(c.req.url)
+    requests.push({ path: url.pathname, query: url.search })
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs))
+    const failure = failures.shift()
+    if (failure) return c.json(error('ServerError', 'Injected failure'), failure as 500)
+    const token =
+      c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ??
+      url.searchParams.get('access_token')
+    if (token !== options.accessToken) {
+      const message = 'The access token you sent could not be found or is invalid.'
+      return c.json(error('AccessTokenInvalid', message), 401)
+    }
+    const space = c.req.path.split('/')[2]
+    const env = c.req.path.split('/')[3] === 'environments' ? c.req.path.split('/')[4] : 'master'
+    if (space !== options.spaceId || env !== environment) {
+      return c.json(error('NotFound', 'The resource could not be found.'), 404)
+    }
+    await next()
+  })
+
+  const one = (store: Map<string, ContentfulEntity>) => (c: Context) => {
+    const entity = store.get(c.req.param('id') ?? '')
+    if (!entity) return c.json(error('NotFound', 'The resource could not be found.'), 404)
+    return c.json(localize(entity, c.req.query('locale')))
+  }
+
+  const collection = (store: Map<string, ContentfulEntity>) => (c: Context) => {
+    const params = new URL(c.req.url).searchParams
+    const limit = Number(params.get('limit') ?? 100)
+    if (limit > 1000) return c.json(error('BadRequest', 'limit must be at most 1000'), 400)
+    const skip = Number(params.get('skip') ?? 0)
+    const include = Math.min(Number(params.get('include') ?? 1), 10)
+    const all = [...store.values()].filter((e) => matches(e, params))
+    const items = all.slice(skip, skip + limit)
+    const locale = params.get('locale') ?? undefined
+    const body: Record<string, unknown> = {
+      sys: { type: 'Array' },
+      total: all.length,
+      skip,
+      limit,
+      items: items.map((i) => localize(i, locale)),
+    }
+    const inc = store === entries && include > 0 ? includesOf(items, include) : undefined
+    if (inc && inc.Entry.length + inc.Asset.length > 0) {
+      body.includes = {
+        Entry: inc.Entry.map((e) => localize(e, locale)),
+        Asset: inc.Asset.map((a) => localize(a, locale)),
+      }
+    }
+    return c.json(body)
+  }
+
+  for (const prefix of ['/spaces/:space/environments/:env', '/spaces/:space']) {
+    app.get(`${prefix}/entries/:id`, one(entries))
+    app.get(`${prefix}/entries`, collection(entries))
+    app.get(`${prefix}/assets/:id`, one(assets))
+    app.get(`${prefix}/assets`, collection(assets))
+  }
+
+  let server: ReturnType<typeof createAdaptorServer> | undefined
+  return {
+    graph,
+    app,
+    requests,
+    failNext(...statuses: number[]) {
+      failures = [...failures, ...statuses]
+    },
+    resetRequests() {
+      requests.length = 0
+    },
+    async listen(): Promise<string> {
+      server = createAdaptorServer({ fetch: app.fetch })
+      await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r))
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    },
+    async close() {
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+    },
+  }
+}
+
+export type ContentfulEmulator = ReturnType<typeof createContentfulEmulator>

@@ -1,0 +1,295 @@
+/**
+ * A local Directus REST API over an in-memory content graph, for tests, the demo and the bench.
+ * Speaks what freshet's planner uses, shaped like Directus 11/12 answers:
+ *
+ * - `GET /items/{collection}/{id}?fields=…` → `{ data }`; a missing item (or collection) is
+ *   **403 FORBIDDEN**, as Directus answers it, never 404;
+ * - `GET /items/{collection}?filter[field][_in]=1,2&fields=…&limit=&page=` → `{ data: [...] }`
+ *   (also `filter={json}`, and `SEARCH` with `{ query }` in the body for long id lists);
+ * - `GET /relations` → `{ data: [{ collection, field, related_collection, meta }] }`;
+ * - `fields` expands many-to-one (`category.slug`) and one-to-many aliases (`blocks.id`);
+ * - a static token: `Authorization: Bearer <token>` or `?access_token=`.
+ */
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { type Context, Hono } from 'hono'
+
+export type DirectusItem = Record<string, unknown>
+
+export interface DirectusRelation {
+  collection: string
+  field: string
+  related_collection: string | null
+  meta: { one_field: string | null; junction_field: string | null } & Record<string, unknown>
+  schema?: Record<string, unknown> | null
+}
+
+export interface DirectusEmulatorOptions {
+  token: string
+  /** Delay before each answer (the bench's "CMS answering in 10 ms"). */
+  delayMs?: number
+}
+
+export interface LoggedDirectusRequest {
+  method: string
+  path: string
+  query: string
+}
+
+type Condition = { path: string[]; op: string; value: unknown }
+type Query = { fields: string[]; filter: Condition[]; limit: number; page: number }
+
+const FORBIDDEN = {
+  errors: [
+    { message: "You don't have permission to access this.", extensions: { code: 'FORBIDDEN' } },
+  ],
+}
+const INVALID_TOKEN = {
+  errors: [{ message: 'Invalid user credentials.', extensions: { code: 'INVALID_CREDENTIALS' } }],
+}
+
+/** The in-memory content graph, changeable by tests. Items keep M2O fields as raw keys. */
+export function createDirectusGraph() {
+  const collections = new Map<string, Map<string, DirectusItem>>()
+  const relations: DirectusRelation[] = []
+  const table = (name: string) => {
+    const t = collections.get(name) ?? new Map<string, DirectusItem>()
+    collections.set(name, t)
+    return t
+  }
+  return {
+    collections,
+    relations,
+    set(collection: string, item: DirectusItem) {
+      table(collection).set(String(item.id), item)
+    },
+    update(collection: string, id: string | number, patch: DirectusItem) {
+      const current = table(collection).get(String(id))
+      if (current) table(collection).set(String(id), { ...current, ...patch })
+    },
+    remove(collection: string, id: string | number) {
+      table(collection).delete(String(id))
+    },
+    relate(
+      relation: Omit<DirectusRelation, 'meta'> & { meta?: Partial<DirectusRelation['meta']> },
+    ) {
+      relations.push({
+        ...relation,
+        meta: {
+          many_collection: relation.collection,
+          many_field: relation.field,
+          one_collection: relation.related_collection,
+          one_field: null,
+          junction_field: null,
+          ...relation.meta,
+        },
+        schema: { table: relation.collection, column: relation.field },
+      })
+    },
+  }
+}
+
+export type DirectusGraph = ReturnType<typeof createDirectusGraph>
+
+/** Value(s) at a dotted field path, following M2O keys and O2M aliases through `relations`. */
+function resolve(
+  graph: DirectusGraph,
+  collection: string,
+  item: DirectusItem,
+  path: string[],
+): unknown {
+  const [head, ...rest] = path
+  if (head === undefined) return item
+  const m2o = graph.relations.find((r) => r.collection === collection && r.field === head)
+  if (m2o?.related_collection && rest.length > 0) {
+    const related = graph.collections.get(m2o.related_collection)?.get(String(item[head]))
+    return related ? resolve(graph, m2o.related_collection, related, rest) : null
+  }
+  const o2m = graph.relations.find(
+    (r) => r.related_collection === collection && r.meta.one_field === head,
+  )
+  if (o2m) {
+    const children = [...(graph.collections.get(o2m.collection)?.values() ?? [])].filter(
+      (child) => String(child[o2m.field]) === String(item.id),
+    )
+    if (rest.length === 0) return children.map((c) => c.id)
+    return children.flatMap((c) => resolve(graph, o2m.collection, c, rest))
+  }
+  return item[head]
+}
+
+/** The item reduced to `fields` (Directus' nested shape: `category.slug` → `{category:{slug}}`). */
+function pick(graph: DirectusGraph, collection: string, item: DirectusItem, fields: string[]) {
+  const out: DirectusItem = {}
+  const groups = new Map<string, string[]>()
+  for (const field of fields) {
+    if (field === '*') {
+      for (const key of Object.keys(item)) groups.set(key, groups.get(key) ?? [])
+      continue
+    }
+    const [head = '', ...rest] = field.split('.')
+    const sub = groups.get(head) ?? []
+    if (rest.length > 0) sub.push(rest.join('.'))
+    groups.set(head, sub)
+  }
+  for (const [head, sub] of groups) {
+    if (sub.length === 0) out[head] = resolve(graph, collection, item, [head])
+    else out[head] = expand(graph, collection, item, head, sub)
+  }
+  return out
+}
+
+function expand(
+  graph: DirectusGraph,
+  collection: string,
+  item: DirectusItem,
+  head: string,
+  sub: string[],
+) {
+  const m2o = graph.relations.find((r) => r.collection === collection && r.field === head)
+  if (m2o?.related_collection) {
+    const related = graph.collections.get(m2o.related_collection)?.get(String(item[head]))
+    return related ? pick(graph, m2o.related_collection, related, sub) : null
+  }
+  const o2m = graph.relations.find(
+    (r) => r.related_collection === collection && r.meta.one_field === head,
+  )
+  if (!o2m) return item[head] ?? null
+  return [...(graph.collections.get(o2m.collection)?.values() ?? [])]
+    .filter((child) => String(child[o2m.field]) === String(item.id))
+    .map((child) => pick(graph, o2m.collection, child, sub))
+}
+
+const list = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : String(value).split(',')
+
+function test(actual: unknown, op: string, expected: unknown): boolean {
+  const values = Array.isArray(actual) ? actual : [actual]
+  const num = (v: unknown) => Number(v)
+  const one = (a: unknown): boolean => {
+    switch (op) {
+      case '_eq':
+        return String(a) === String(expected)
+      case '_neq':
+        return String(a) !== String(expected)
+      case '_in':
+        return a !== null && a !== undefined && list(expected).includes(String(a))
+      case '_nin':
+        return !list(expected).includes(String(a))
+      case '_gt':
+        return num(a) > num(expected)
+      case '_gte':
+        return num(a) >= num(expected)
+      case '_lt':
+        return num(a) < num(expected)
+      case '_lte':
+        return num(a) <= num(expected)
+      case '_null':
+        return a === null || a === undefined
+      case '_nnull':
+        return a !== null && a !== undefined
+      default:
+        throw new Error(`unsupported filter operator ${op}`)
+    }
+  }
+  return values.some(one)
+}
+
+function flattenFilter(filter: unknown, path: string[] = []): Condition[] {
+  if (filter === null || typeof filter !== 'object') return []
+  return Object.entries(filter).flatMap(([key, value]) =>
+    key.startsWith('_') ? [{ path, op: key, value }] : flattenFilter(value, [...path, key]),
+  )
+}
+
+function parseQuery(params: URLSearchParams, body?: Record<string, unknown>): Query {
+  const fromBody = (body?.query ?? {}) as Record<string, unknown>
+  const fieldsText = fromBody.fields ?? params.get('fields') ?? '*'
+  const fields = list(fieldsText)
+    .map((f) => f.trim())
+    .filter(Boolean)
+  const filter: Condition[] = flattenFilter(fromBody.filter)
+  const jsonFilter = params.get('filter')
+  if (jsonFilter) filter.push(...flattenFilter(JSON.parse(jsonFilter)))
+  for (const [key, value] of params) {
+    const match = /^filter((?:\[[^\]]+\])+)$/.exec(key)
+    if (!match?.[1]) continue
+    const segments = [...match[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1] ?? '')
+    const op = segments.pop() ?? '_eq'
+    filter.push({ path: segments, op, value })
+  }
+  const limit = Number(fromBody.limit ?? params.get('limit') ?? 100)
+  const page = Number(fromBody.page ?? params.get('page') ?? 1)
+  return { fields, filter, limit, page }
+}
+
+export function createDirectusEmulator(options: DirectusEmulatorOptions) {
+  const graph = createDirectusGraph()
+  const requests: LoggedDirectusRequest[] = []
+  let failures: number[] = []
+  const app = new Hono()
+
+  app.use(async (c, next) => {
+    const url = new URL(c.req.url)
+    requests.push({ method: c.req.method, path: url.pathname, query: url.search })
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs))
+    const failure = failures.shift()
+    if (failure) return c.json({ errors: [{ message: 'Injected failure' }] }, failure as 500)
+    const token =
+      c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ??
+      url.searchParams.get('access_token')
+    if (token === null || token === undefined) return c.json(FORBIDDEN, 403)
+    if (token !== options.token) return c.json(INVALID_TOKEN, 401)
+    await next()
+  })
+
+  app.get('/relations', (c) => c.json({ data: graph.relations }))
+
+  app.get('/items/:collection/:id', (c) => {
+    const item = graph.collections.get(c.req.param('collection'))?.get(c.req.param('id'))
+    if (!item) return c.json(FORBIDDEN, 403)
+    const query = parseQuery(new URL(c.req.url).searchParams)
+    return c.json({ data: pick(graph, c.req.param('collection'), item, query.fields) })
+  })
+
+  const listItems = (c: Context, body?: Record<string, unknown>) => {
+    const collection = c.req.param('collection') ?? ''
+    const items = graph.collections.get(collection)
+    if (!items) return c.json(FORBIDDEN, 403)
+    const query = parseQuery(new URL(c.req.url).searchParams, body)
+    const matching = [...items.values()].filter((item) =>
+      query.filter.every((cond) =>
+        test(resolve(graph, collection, item, cond.path), cond.op, cond.value),
+      ),
+    )
+    const start = query.limit < 0 ? 0 : (query.page - 1) * query.limit
+    const page = query.limit < 0 ? matching : matching.slice(start, start + query.limit)
+    return c.json({ data: page.map((item) => pick(graph, collection, item, query.fields)) })
+  }
+  app.get('/items/:collection', (c) => listItems(c))
+  app.on('SEARCH', '/items/:collection', async (c) => listItems(c, await c.req.json()))
+
+  let server: ReturnType<typeof createAdaptorServer> | undefined
+  return {
+    graph,
+    app,
+    requests,
+    /** The next requests answer these statuses (a 503, say) before the real answer. */
+    failNext(...statuses: number[]) {
+      failures = [...failures, ...statuses]
+    },
+    resetRequests() {
+      requests.length = 0
+    },
+    async listen(): Promise<string> {
+      server = createAdaptorServer({ fetch: app.fetch })
+      await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r))
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    },
+    async close() {
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+    },
+  }
+}
+
+export type DirectusEmulator = ReturnType<typeof createDirectusEmulator>
