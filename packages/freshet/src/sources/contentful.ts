@@ -1,0 +1,207 @@
+import { z } from 'zod'
+import type { ChangeAction, ItemChange } from '../core/domain.ts'
+import { badRequest, unauthorized } from '../http/errors.ts'
+import { checkSignature } from './contentful-signature.ts'
+import { parseJsonBody } from './json.ts'
+import type { Source, SourceDelivery, SourceRequest } from './types.ts'
+
+/**
+ * `POST /hooks/contentful`: signed webhook requests from Contentful. `verify` checks the
+ * HMAC signature, its freshness and that it was not seen before; `parse` turns Entry and Asset
+ * publish/unpublish/delete/archive/unarchive into changes and ignores drafts (create, save,
+ * auto_save) and topics freshet has no use for.
+ */
+
+export const contentfulSourceOptions = z.object({
+  signingSecret: z
+    .string()
+    .length(64, 'a Contentful signing secret is exactly 64 characters')
+    .regex(/^[0-9a-zA-Z+/=_-]+$/, 'a Contentful signing secret uses [0-9a-zA-Z+/=_-] only')
+    .describe('Webhook signing secret (Settings → Webhooks → Settings → request verification)'),
+  spaceId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Space id; webhooks for another space are ignored, and the API reads from it'),
+  environment: z
+    .string()
+    .min(1)
+    .default('master')
+    .describe('Environment id (or alias); webhooks for other environments are ignored'),
+  accessToken: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Content Delivery API token, to read entries and find their parents'),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(30)
+    .describe('How long a signature stays valid after its x-contentful-timestamp, in seconds'),
+})
+
+export type ContentfulSourceConfig = z.infer<typeof contentfulSourceOptions>
+
+export interface ContentfulSourceOptions {
+  signingSecret: string
+  ttlSeconds?: number
+  spaceId?: string
+  /** Left out: webhooks of every environment are taken. */
+  environment?: string
+  /** Epoch milliseconds; injected by tests. */
+  now?: () => number
+}
+
+const ITEM_ACTIONS: Record<string, ChangeAction> = {
+  publish: 'publish',
+  unpublish: 'unpublish',
+  delete: 'delete',
+  archive: 'archive',
+  unarchive: 'unarchive',
+}
+const DRAFT_ACTIONS = new Set(['create', 'save', 'auto_save'])
+
+const link = z.object({ sys: z.object({ id: z.string().min(1).max(512) }) })
+
+const contentfulBody = z.object({
+  sys: z.object({
+    type: z.enum(['Entry', 'Asset', 'DeletedEntry', 'DeletedAsset']),
+    id: z.string().min(1).max(512),
+    contentType: link.optional(),
+    space: link.optional(),
+    environment: link.optional(),
+    updatedBy: link.optional(),
+    deletedBy: link.optional(),
+  }),
+  fields: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+})
+type ContentfulBody = z.infer<typeof contentfulBody>
+
+/** Remembers accepted signatures until they expire, so the same signed request is taken once. */
+function replayGuard(limit = 100_000) {
+  const seen = new Map<string, number>()
+  return (signature: string, expiresAt: number, now: number): boolean => {
+    if (seen.has(signature)) return false
+    if (seen.size >= limit) {
+      // Drop the expired, then (only under a flood of valid requests) the oldest half.
+      for (const [key, at] of seen) if (at <= now || seen.size > limit / 2) seen.delete(key)
+    }
+    seen.set(signature, expiresAt)
+    return true
+  }
+}
+
+export function contentfulSource(options: ContentfulSourceOptions): Source {
+  const ttlMs = (options.ttlSeconds ?? 30) * 1000
+  const now = options.now ?? Date.now
+  const firstTime = replayGuard()
+  return {
+    name: 'contentful',
+    verify(request: SourceRequest) {
+      const url = safeUrl(request.url)
+      const input = {
+        method: request.method,
+        path: url ? `${url.pathname}${url.search}` : '/',
+        headers: request.headers,
+        body: request.rawBody,
+      }
+      const at = now()
+      const check = checkSignature(options.signingSecret, input, ttlMs, at)
+      if (!check.ok) throw unauthorized(`contentful: ${check.reason}`)
+      if (!firstTime(check.signature, check.timestamp + ttlMs, at)) {
+        throw unauthorized('contentful: replayed request (this signature was already accepted)')
+      }
+    },
+    parse(request: SourceRequest): SourceDelivery {
+      const deliveryKey = request.headers.get('x-contentful-idempotency-key') ?? undefined
+      const topic = parseTopic(request.headers.get('x-contentful-topic'))
+      if ('ignored' in topic) {
+        // Still a well-formed request, or a 4xx: the answer must not depend on the topic.
+        parseJsonBody(request, z.unknown())
+        return { ignored: topic.ignored, deliveryKey }
+      }
+      const body = parseJsonBody(request, contentfulBody)
+      const elsewhere = otherSpaceOrEnvironment(body, options)
+      if (elsewhere) return { ignored: elsewhere, deliveryKey }
+      const change = toChange(body, topic, request.headers, deliveryKey)
+      return { changes: [change], deliveryKey }
+    },
+  }
+}
+
+function safeUrl(url: string): URL | undefined {
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
+
+type Topic = { entity: 'Entry' | 'Asset'; action: ChangeAction; name: string } | { ignored: string }
+
+/** `ContentManagement.<Type>.<action>`; drafts and other types are ignored, garbage is a 400. */
+function parseTopic(header: string | null): Topic {
+  if (!header) throw badRequest('missing_topic', 'missing X-Contentful-Topic header')
+  const match = /^ContentManagement\.([A-Za-z]+)\.([A-Za-z_]+)$/.exec(header)
+  if (!match) {
+    throw badRequest('invalid_topic', 'X-Contentful-Topic is not ContentManagement.<Type>.<action>')
+  }
+  const [, entity = '', verb = ''] = match
+  if (entity !== 'Entry' && entity !== 'Asset') {
+    return { ignored: `topic ${header}: freshet acts on Entry and Asset topics only` }
+  }
+  if (DRAFT_ACTIONS.has(verb))
+    return { ignored: `topic ${header}: a draft change, nothing published` }
+  const action = ITEM_ACTIONS[verb]
+  if (!action) return { ignored: `topic ${header}: not an action freshet acts on` }
+  return { entity, action, name: header }
+}
+
+function otherSpaceOrEnvironment(
+  body: ContentfulBody,
+  options: ContentfulSourceOptions,
+): string | undefined {
+  const space = body.sys.space?.sys.id
+  const environment = body.sys.environment?.sys.id
+  if (options.spaceId && space && space !== options.spaceId) {
+    return `space ${space} is not the configured space`
+  }
+  if (options.environment && environment && environment !== options.environment) {
+    return `environment ${environment} is not ${options.environment}`
+  }
+  return undefined
+}
+
+function toChange(
+  body: ContentfulBody,
+  topic: Extract<Topic, { entity: string }>,
+  headers: Headers,
+  deliveryKey: string | undefined,
+): ItemChange {
+  const { sys } = body
+  const isEntry = sys.type === 'Entry' || sys.type === 'DeletedEntry'
+  if (isEntry !== (topic.entity === 'Entry')) {
+    throw badRequest('topic_mismatch', `topic ${topic.name} does not match sys.type ${sys.type}`)
+  }
+  const collection = isEntry ? sys.contentType?.sys.id : 'Asset'
+  if (!collection) {
+    throw badRequest('invalid_body', 'sys.contentType.sys.id: required for an entry')
+  }
+  const scheduledActionId = headers.get('x-contentful-scheduled-action-id') ?? undefined
+  const actor = (sys.deletedBy ?? sys.updatedBy)?.sys.id
+  return {
+    kind: 'item',
+    source: 'contentful',
+    collection,
+    id: sys.id,
+    action: topic.action,
+    ...(body.fields ? { fields: body.fields } : {}),
+    provenance: withoutUndefined({ topic: topic.name, deliveryKey, scheduledActionId, actor }),
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}

@@ -1,0 +1,147 @@
+import { z } from 'zod'
+import type { ChangeAction, ItemChange } from '../core/domain.ts'
+import { publishSchedule } from '../core/schedule.ts'
+import { badRequest, unauthorized } from '../http/errors.ts'
+import { bearerToken, secretMatches } from './auth.ts'
+import { parseJsonBody } from './json.ts'
+import type { Source, SourceDelivery, SourceRequest } from './types.ts'
+
+/**
+ * `POST /hooks/directus`: the `{{$trigger}}` of a Directus Flow (Event Hook trigger, Request URL
+ * operation), or the body of the Webhooks module of Directus < 12. Directus does not sign
+ * requests; the Flow sends a shared secret as `Authorization: Bearer` or `?secret=`.
+ *
+ * Shapes, from Directus' ItemsService and emitter (`{ event, ...meta }`):
+ * - create: `{ event: "articles.items.create", payload, key, collection }`
+ * - update: `{ event: "articles.items.update", payload (changed fields only), keys, collection }`
+ * - delete: `{ event: "articles.items.delete", payload: keys, keys, collection }`
+ * - old webhooks: `{ event: "items.create", accountability: {user, role}, payload, key, collection }`
+ */
+
+export const directusSourceOptions = z.object({
+  secret: z
+    .string()
+    .min(16, 'use a secret of at least 16 characters')
+    .describe('Shared secret the Flow sends as Authorization: Bearer <secret> or ?secret='),
+  url: z
+    .url()
+    .optional()
+    .describe('Directus base URL (REST API), to read items, relations and scheduled publishes'),
+  token: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Static token of a Directus user allowed to read the routed collections'),
+  schedule: publishSchedule
+    .optional()
+    .describe('Publish-date fields: delay invalidation until then, and sweep for items gone live'),
+})
+
+export type DirectusSourceConfig = z.infer<typeof directusSourceOptions>
+
+export interface DirectusSourceOptions {
+  secret: string
+}
+
+/** Most keys one delivery may carry (Directus batches an update or delete of many items). */
+export const MAX_DIRECTUS_KEYS = 10_000
+
+const primaryKey = z.union([
+  z.string().min(1).max(512),
+  z.number().int().refine(Number.isSafeInteger, 'a numeric key must be a safe integer'),
+])
+
+const directusBody = z.object({
+  event: z.string().min(1).max(512),
+  collection: z.string().min(1).max(256).optional(),
+  key: primaryKey.optional(),
+  keys: z.array(primaryKey).max(MAX_DIRECTUS_KEYS).optional(),
+  payload: z.unknown().optional(),
+  accountability: z
+    .object({ user: z.string().nullish() })
+    .nullish()
+    .describe('Sent by the old Webhooks module; a Flow has it in $accountability'),
+})
+type DirectusBody = z.infer<typeof directusBody>
+
+const ACTIONS: ReadonlySet<string> = new Set(['create', 'update', 'delete'])
+
+export function directusSource(options: DirectusSourceOptions): Source {
+  return {
+    name: 'directus',
+    verify(request: SourceRequest) {
+      const bearer = secretMatches(bearerToken(request.headers), options.secret)
+      const query = secretMatches(querySecret(request.url), options.secret)
+      if (!bearer && !query) {
+        throw unauthorized('directus: missing or wrong secret (Authorization: Bearer or ?secret=)')
+      }
+    },
+    parse(request: SourceRequest): SourceDelivery {
+      const body = parseJsonBody(request, directusBody)
+      const event = parseEvent(body)
+      if ('ignored' in event) return event
+      return { changes: toChanges(body, event.collection, event.action) }
+    },
+  }
+}
+
+function querySecret(url: string): string | undefined {
+  try {
+    return new URL(url).searchParams.get('secret') ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+type ParsedEvent = { collection: string; action: ChangeAction } | { ignored: string }
+
+/**
+ * `<collection>.items.<action>` (Flow), `items.<action>` + `collection` (old webhooks), or
+ * `<scope>.<action>` for a system collection (`files.update` with `collection: directus_files`).
+ */
+function parseEvent(body: DirectusBody): ParsedEvent {
+  const match = /^(?:(.+)\.)?items\.([a-z_]+)$/.exec(body.event)
+  const system = /^([a-z_]+)\.([a-z_]+)$/.exec(body.event)
+  let named: string | undefined
+  let action: string
+  if (match) {
+    named = match[1]
+    action = match[2] ?? ''
+  } else if (system && body.collection === `directus_${system[1]}`) {
+    action = system[2] ?? ''
+  } else {
+    throw badRequest('invalid_event', 'event: expected "<collection>.items.<action>"')
+  }
+  if (named && body.collection && named !== body.collection) {
+    throw badRequest('invalid_event', 'event names another collection than "collection"')
+  }
+  const collection = body.collection ?? named
+  if (!collection) throw badRequest('invalid_body', 'collection: required with "items.<action>"')
+  if (!ACTIONS.has(action)) {
+    return { ignored: `event ${body.event}: not a create, update or delete` }
+  }
+  return { collection, action: action as ChangeAction }
+}
+
+function toChanges(body: DirectusBody, collection: string, action: ChangeAction): ItemChange[] {
+  const keys = body.keys ?? (body.key === undefined ? [] : [body.key])
+  if (keys.length === 0) throw badRequest('invalid_body', 'keys: give "key" or a non-empty "keys"')
+  // A delete's payload is its keys; only a create or update carries fields.
+  const fields = action !== 'delete' && isPlainObject(body.payload) ? body.payload : undefined
+  const actor = body.accountability?.user ?? undefined
+  const provenance = { topic: body.event, ...(actor ? { actor } : {}) }
+  const ids = [...new Set(keys.map(String))]
+  return ids.map((id) => ({
+    kind: 'item',
+    source: 'directus',
+    collection,
+    id,
+    action,
+    ...(fields ? { fields } : {}),
+    provenance,
+  }))
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
