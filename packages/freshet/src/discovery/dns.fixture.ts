@@ -81,6 +81,6 @@ function ipv6Bytes(ip: string): Buffer {
   const zeros = Array(8 - left.length - right.length).fill('0')
   const groups = ip.includes('::') ? [...left, ...zeros, ...right] : left
   const bytes = Buffer.alloc(16)
-  groups.forEach((group, i) => bytes.writeUInt16BE(Number.parseInt(group, 16), i * 2))
+  for (const [i, group] of groups.entries()) bytes.writeUInt16BE(Number.parseInt(group, 16), i * 2)
   return bytes
 }
