@@ -50,6 +50,9 @@ function xmlError(c: Context<Env>, error: ApiError, stats: CloudFrontStats): Res
   return c.body(body, error.status as 400, XML)
 }
 
+/** A path parameter Hono matched (the route guarantees it). */
+const param = (c: Context<Env>, name: string): string => c.req.param(name) ?? ''
+
 function handled(
   distributions: Distributions,
   faults: Faults,
@@ -77,7 +80,7 @@ function buildApp(distributions: Distributions, faults: Faults, baseUrl: () => s
   app.post(
     base,
     handled(distributions, faults, 'CreateInvalidation', async (c) => {
-      const id = c.req.param('id')
+      const id = param(c, 'id')
       distributions.mustFind(id)
       const batch = parseInvalidationBatch(await c.req.text())
       const { invalidation, created } = distributions.create(id, batch.callerReference, batch.items)
@@ -94,7 +97,7 @@ function buildApp(distributions: Distributions, faults: Faults, baseUrl: () => s
   app.get(
     `${base}/:invalidation`,
     handled(distributions, faults, 'GetInvalidation', (c) => {
-      const invalidation = distributions.get(c.req.param('id'), c.req.param('invalidation'))
+      const invalidation = distributions.get(param(c, 'id'), param(c, 'invalidation'))
       return c.body(invalidationXml(invalidation), 200, XML)
     }),
   )
@@ -102,7 +105,7 @@ function buildApp(distributions: Distributions, faults: Faults, baseUrl: () => s
   app.get(
     base,
     handled(distributions, faults, 'ListInvalidations', (c) => {
-      const all = distributions.mustFind(c.req.param('id')).invalidations
+      const all = distributions.mustFind(param(c, 'id')).invalidations
       const marker = c.req.query('Marker') ?? ''
       const maxItems = Math.min(Math.max(Number(c.req.query('MaxItems') ?? 100) || 100, 1), 1000)
       const start = marker ? all.findIndex((i) => i.id === marker) + 1 : 0

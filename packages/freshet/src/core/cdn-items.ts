@@ -75,8 +75,8 @@ function encodePath(path: string): string {
 /** Cuts to a wildcard at `length`, never inside a `%XX` escape. */
 function wildcardAt(path: string, length: number): string {
   let cut = path.slice(0, length)
-  const escape = cut.lastIndexOf('%')
-  if (escape !== -1 && escape > cut.length - 3) cut = cut.slice(0, escape)
+  const lastEscape = cut.lastIndexOf('%')
+  if (lastEscape !== -1 && lastEscape > cut.length - 3) cut = cut.slice(0, lastEscape)
   return `${cut}*`
 }
 

@@ -1,0 +1,174 @@
+/**
+ * Submits a batch's CDN items as invalidations, store-agnostic: chunks them deterministically,
+ * waits for room under the distribution's in-progress limits instead of failing, retries what
+ * can pass with backoff and jitter, and throws what cannot with its reason.
+ *
+ * Safe to call again from scratch after a crash: chunk `i` always has the same items and the
+ * same CallerReference, so CloudFront answers the invalidation it already created.
+ */
+import { setTimeout as delay } from 'node:timers/promises'
+import pRetry from 'p-retry'
+import {
+  type CdnLimits,
+  callerReference,
+  chunkItems,
+  defaultPollSchedule,
+  fits,
+  type PollSchedule,
+  pollDelayMs,
+} from '../core/cdn-chunks.ts'
+import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from './types.ts'
+
+export interface InvalidationRecord {
+  chunk: number
+  callerReference: string
+  invalidationId: string
+  status: InvalidationState['status']
+  paths: string[]
+}
+
+export interface RetryPolicy {
+  /** Attempts after the first, for errors that may pass (throttling, 5xx, network). */
+  retries: number
+  minTimeoutMs: number
+  maxTimeoutMs: number
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 6,
+  minTimeoutMs: 500,
+  maxTimeoutMs: 20_000,
+}
+
+export interface RoomWait {
+  chunk: number
+  load: CdnLoad | undefined
+  delayMs: number
+}
+
+export interface SubmitOptions {
+  target: CdnTarget
+  batchId: string
+  items: readonly string[]
+  limits: CdnLimits
+  signal: AbortSignal
+  /** Waits between room checks (default: a timer that honours the signal). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Called as each chunk's invalidation is known: persist it here. */
+  onCreated?: (record: InvalidationRecord) => void | Promise<void>
+  /** Called before each wait for room (for logs and metrics). */
+  onWait?: (wait: RoomWait) => void
+  /** Schedule of room checks (default 1 s doubling to 10 s). */
+  roomPoll?: PollSchedule
+  retry?: RetryPolicy
+}
+
+const NO_ROOM = 'TooManyInvalidationsInProgress'
+const defaultSleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal })
+
+function withRetry<T>(
+  call: () => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+): Promise<T> {
+  return pRetry(call, {
+    retries: policy.retries,
+    minTimeout: policy.minTimeoutMs,
+    maxTimeout: policy.maxTimeoutMs,
+    randomize: true,
+    signal,
+    // No room is not a failure to retry blindly: the caller waits for room instead.
+    shouldRetry: ({ error }) =>
+      error instanceof CdnError && error.retryable && error.code !== NO_ROOM,
+  })
+}
+
+const isNoRoom = (error: unknown) => error instanceof CdnError && error.code === NO_ROOM
+
+interface Context extends SubmitOptions {
+  sleep: NonNullable<SubmitOptions['sleep']>
+  roomPoll: PollSchedule
+  retry: RetryPolicy
+}
+
+/** Resolves once the chunk fits beside the work in progress, or is itself in progress. */
+async function waitForRoom(ctx: Context, chunk: string[], index: number, reference: string) {
+  const { target, signal } = ctx
+  const readLoad = target.load?.bind(target)
+  if (!readLoad) return
+  for (let attempt = 0; ; attempt++) {
+    const load: CdnLoad & { callerReferences?: string[] } = await withRetry(
+      () => readLoad(signal),
+      ctx.retry,
+      signal,
+    )
+    if (load.callerReferences?.includes(reference)) return
+    if (fits(chunk, load, ctx.limits)) return
+    const delayMs = pollDelayMs(attempt, ctx.roomPoll)
+    ctx.onWait?.({ chunk: index, load, delayMs })
+    await ctx.sleep(delayMs, signal)
+  }
+}
+
+async function submitChunk(
+  ctx: Context,
+  chunk: string[],
+  index: number,
+): Promise<InvalidationRecord> {
+  const reference = callerReference(ctx.batchId, ctx.target.distributionId, index)
+  for (let attempt = 0; ; attempt++) {
+    await waitForRoom(ctx, chunk, index, reference)
+    try {
+      const request = { callerReference: reference, items: chunk }
+      const state = await withRetry(
+        () => ctx.target.create(request, ctx.signal),
+        ctx.retry,
+        ctx.signal,
+      )
+      return {
+        chunk: index,
+        callerReference: reference,
+        invalidationId: state.id,
+        status: state.status,
+        paths: chunk,
+      }
+    } catch (error) {
+      // Someone else took the room between our check and our call (or the CDN cannot tell its
+      // load): back off and look again.
+      if (!isNoRoom(error)) throw error
+      const delayMs = (error as CdnError).retryAfterMs ?? pollDelayMs(attempt, ctx.roomPoll)
+      ctx.onWait?.({ chunk: index, load: undefined, delayMs })
+      await ctx.sleep(delayMs, ctx.signal)
+    }
+  }
+}
+
+/** Creates (or finds again) the invalidations of a batch; one record per chunk, in order. */
+export async function submitInvalidations(options: SubmitOptions): Promise<InvalidationRecord[]> {
+  const ctx: Context = {
+    ...options,
+    sleep: options.sleep ?? defaultSleep,
+    roomPoll: options.roomPoll ?? defaultPollSchedule,
+    retry: options.retry ?? defaultRetryPolicy,
+  }
+  const records: InvalidationRecord[] = []
+  const chunks = chunkItems(options.items, options.limits)
+  for (const [index, chunk] of chunks.entries()) {
+    const record = await submitChunk(ctx, chunk, index)
+    await options.onCreated?.(record)
+    records.push(record)
+  }
+  return records
+}
+
+/** The current status of each invalidation, retrying what may pass. */
+export async function checkInvalidations(
+  target: CdnTarget,
+  ids: readonly string[],
+  signal: AbortSignal,
+  retry: RetryPolicy = defaultRetryPolicy,
+): Promise<InvalidationState[]> {
+  const states: InvalidationState[] = []
+  for (const id of ids) states.push(await withRetry(() => target.get(id, signal), retry, signal))
+  return states
+}

@@ -1,0 +1,211 @@
+/**
+ * The CloudFront target: one distribution, through the client it is given.
+ *
+ *   cloudFrontTarget({ client: new CloudFrontClient({}), distributionId: 'E2ABCDEF123456' })
+ *
+ * The client follows the standard AWS credential chain and region; `AWS_ENDPOINT_URL_CLOUDFRONT`
+ * (read by the SDK) points it at another endpoint. The SDK retries Throttling and 5xx itself;
+ * what still fails arrives as a `CdnError` saying whether waiting can help.
+ */
+import {
+  type CloudFrontClient,
+  CreateInvalidationCommand,
+  GetInvalidationCommand,
+  type Invalidation,
+  ListInvalidationsCommand,
+} from '@aws-sdk/client-cloudfront'
+import { z } from 'zod'
+import { loadOf } from '../core/cdn-chunks.ts'
+import { toCdnError } from './cloudfront-errors.ts'
+import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from './types.ts'
+
+export const cloudFrontOptions = z
+  .strictObject({
+    distributionId: z
+      .string()
+      .regex(/^[A-Z0-9]+$/, 'a CloudFront distribution id is upper-case letters and digits')
+      .describe('CloudFront distribution id, e.g. E2ABCDEF123456.'),
+    maxPathsInProgress: z
+      .number()
+      .int()
+      .min(1)
+      .default(3000)
+      .describe(
+        'Paths (and #tags) CloudFront allows in progress per distribution; also the chunk size.',
+      ),
+    maxWildcardsInProgress: z
+      .number()
+      .int()
+      .min(1)
+      .default(15)
+      .describe('Wildcard paths (/a*) CloudFront allows in progress per distribution.'),
+    tags: z
+      .boolean()
+      .default(false)
+      .describe('The distribution has a cache-tag header configured: purge tags as #tag items.'),
+    rscVariants: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The cache key includes the query string: also purge <path>?_rsc=* (Next.js client ' +
+          'navigation). Each is a wildcard; prefer a cache key on the RSC headers.',
+      ),
+    collapse: z
+      .number()
+      .int()
+      .min(2)
+      .optional()
+      .describe(
+        'When this many paths share a parent folder, purge <folder>/* instead (one billed path).',
+      ),
+    pollInitialMs: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe('First delay before GetInvalidation; doubles from here.'),
+    pollMaxMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Longest delay between GetInvalidation calls.'),
+    deadlineMinutes: z
+      .number()
+      .positive()
+      .default(15)
+      .describe('An invalidation not Completed by then fails the batch (it can be retried).'),
+  })
+  .describe('One CloudFront distribution.')
+
+export type CloudFrontOptions = z.infer<typeof cloudFrontOptions>
+
+export interface CloudFrontTargetOptions {
+  client: CloudFrontClient
+  distributionId: string
+}
+
+/** `CdnLoad` plus the CallerReferences in progress, so a re-submission need not wait for room. */
+export interface CloudFrontLoad extends CdnLoad {
+  callerReferences: string[]
+}
+
+function stateOf(
+  invalidation: Invalidation | undefined,
+  distributionId: string,
+): InvalidationState {
+  if (!invalidation?.Id) {
+    throw new CdnError(`[freshet] [cloudfront] ${distributionId}: answer without an invalidation`, {
+      code: 'MalformedAnswer',
+      retryable: true,
+    })
+  }
+  return {
+    id: invalidation.Id,
+    status: invalidation.Status === 'Completed' ? 'Completed' : 'InProgress',
+  }
+}
+
+interface Detail {
+  items: string[]
+  callerReference: string
+}
+
+/** A CloudFront distribution as a `CdnTarget`; its `load()` also names what is in progress. */
+export interface CloudFrontTarget extends CdnTarget {
+  load(signal: AbortSignal): Promise<CloudFrontLoad>
+}
+
+export function cloudFrontTarget(options: CloudFrontTargetOptions): CloudFrontTarget {
+  const { client, distributionId } = options
+  // Batches never change, so the detail of an invalidation is read once while it is in progress.
+  let details = new Map<string, Detail>()
+
+  async function send<T>(
+    operation: string,
+    signal: AbortSignal,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call()
+    } catch (error) {
+      throw toCdnError(error, { distributionId, operation, signal })
+    }
+  }
+
+  async function detail(id: string, signal: AbortSignal): Promise<Detail> {
+    const known = details.get(id)
+    if (known) return known
+    const answer = await send('GetInvalidation', signal, () =>
+      client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }), {
+        abortSignal: signal,
+      }),
+    )
+    const batch = answer.Invalidation?.InvalidationBatch
+    return { items: batch?.Paths?.Items ?? [], callerReference: batch?.CallerReference ?? '' }
+  }
+
+  async function inProgressIds(signal: AbortSignal): Promise<string[]> {
+    const ids: string[] = []
+    let marker: string | undefined
+    do {
+      const answer = await send('ListInvalidations', signal, () =>
+        client.send(
+          new ListInvalidationsCommand({
+            DistributionId: distributionId,
+            Marker: marker,
+            MaxItems: 100,
+          }),
+          { abortSignal: signal },
+        ),
+      )
+      const list = answer.InvalidationList
+      const running = (list?.Items ?? []).filter((i) => i.Status !== 'Completed' && i.Id)
+      ids.push(...running.map((i) => i.Id ?? ''))
+      // Newest first: once a whole page has nothing in progress, the older ones are done too.
+      if (running.length === 0) break
+      marker = list?.IsTruncated ? list.NextMarker : undefined
+    } while (marker)
+    return ids
+  }
+
+  return {
+    name: 'cloudfront',
+    distributionId,
+    async create(request, signal) {
+      const answer = await send('CreateInvalidation', signal, () =>
+        client.send(
+          new CreateInvalidationCommand({
+            DistributionId: distributionId,
+            InvalidationBatch: {
+              CallerReference: request.callerReference,
+              Paths: { Quantity: request.items.length, Items: request.items },
+            },
+          }),
+          { abortSignal: signal },
+        ),
+      )
+      return stateOf(answer.Invalidation, distributionId)
+    },
+    async get(invalidationId, signal) {
+      const answer = await send('GetInvalidation', signal, () =>
+        client.send(
+          new GetInvalidationCommand({ DistributionId: distributionId, Id: invalidationId }),
+          {
+            abortSignal: signal,
+          },
+        ),
+      )
+      return stateOf(answer.Invalidation, distributionId)
+    },
+    async load(signal) {
+      const ids = await inProgressIds(signal)
+      const current = new Map<string, Detail>()
+      for (const id of ids) current.set(id, await detail(id, signal))
+      details = current
+      const all = [...current.values()]
+      const load = loadOf(all.flatMap((d) => d.items))
+      return { ...load, callerReferences: all.map((d) => d.callerReference) }
+    },
+  }
+}
