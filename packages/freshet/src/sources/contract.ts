@@ -222,7 +222,8 @@ function applyEdit(doc: unknown, edit: JsonEdit): unknown {
   const slot = slots[edit.at % slots.length]
   if (!slot) return doc
   if (edit.op === 'add') return addKey(doc, slot, slots, edit)
-  const replacement = edit.op === 'wrap' ? [slot.get()] : edit.value
+  // Cloned: the generator's constants are shared objects, and sharing could make a cycle.
+  const replacement = edit.op === 'wrap' ? [slot.get()] : structuredClone(edit.value)
   if (!slot.parent) return edit.op === 'delete' ? null : replacement
   if (edit.op === 'delete' && !Array.isArray(slot.parent)) delete slot.parent[slot.key]
   else (slot.parent as Record<string | number, unknown>)[slot.key] = replacement
@@ -234,7 +235,7 @@ function addKey(doc: unknown, slot: Slot, slots: Slot[], edit: JsonEdit): unknow
   const target = slot.get()
   if (typeof target !== 'object' || target === null || Array.isArray(target)) return doc
   const key = typeof edit.key === 'number' ? String(slots[edit.key % slots.length]?.key) : edit.key
-  ;(target as Record<string, unknown>)[key] = edit.value
+  ;(target as Record<string, unknown>)[key] = structuredClone(edit.value)
   return doc
 }
 
