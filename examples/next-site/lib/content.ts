@@ -30,14 +30,18 @@ export async function listArticles(): Promise<Article[]> {
   return list ?? []
 }
 
-/** One article, App Router: the slug is resolved through the list, then the item is read with its
- *  item tag, so `articles:<id>` expires exactly the pages that show it. */
+/** One article, App Router: the slug is resolved to an id (collection tag), then the item is read
+ *  with its item tag, so `articles:<id>` expires exactly the pages that show it. */
 export async function articleBySlug(slug: string): Promise<Article | undefined> {
-  const found = (await listArticles()).find((article) => article.slug === slug)
+  const found = await read<Article>(`/articles/by-slug/${encodeURIComponent(slug)}`, {
+    next: { tags: [tags.collection('articles')] },
+  })
   if (!found) return undefined
-  return read<Article>(`/articles/${found.id}`, {
+  const article = await read<Article>(`/articles/${found.id}`, {
     next: { tags: [tags.item('articles', found.id)] },
   })
+  // A slug that moved to another item since the lookup was cached is not this page any more.
+  return article?.slug === slug ? article : undefined
 }
 
 /** One article, Pages Router (no data cache there). */
