@@ -1,0 +1,158 @@
+/**
+ * The planner: from a batch's changes to one plan. Explicit purges, route rules rendered from the
+ * items as they are now, the routed parents above them, and what the route index held (so a slug
+ * change or a delete purges the old URL). `simulate` plans the same way and writes nothing.
+ */
+import type { ContentChange, ItemChange, Plan } from '../core/domain.ts'
+import { PlanBuilder } from '../core/plan-merge.ts'
+import { type RouteRule, rulesFor } from '../core/routes.ts'
+import type { Db } from '../store/db.ts'
+import { addItem, addPurge, type ItemOutcome } from './assemble.ts'
+import { type CmsRetry, defaultCmsRetry, type FetchLike, memoFetch } from './cms-http.ts'
+import { contentfulApi } from './contentful-api.ts'
+import { type DirectusRelation, directusApi } from './directus-api.ts'
+import { type IndexWrite, indexKey, routeIndex } from './route-index.ts'
+import type { PlannerSource } from './source.ts'
+import { contentfulPlannerSource } from './source-contentful.ts'
+import { directusPlannerSource } from './source-directus.ts'
+import { payloadPlannerSource } from './source-payload.ts'
+
+export { type PlannerConfig, plannerConfig } from './config.ts'
+export { routeIndexMigration } from './route-index.ts'
+
+export interface PlannerOptions {
+  rules: readonly RouteRule[]
+  db: Db
+  directus?: { url: string; token: string; searchMethod?: boolean; maxUrlLength?: number }
+  contentful?: {
+    spaceId: string
+    environment: string
+    accessToken: string
+    api?: 'delivery' | 'preview'
+    host?: string | undefined
+    fallbackLocale?: string
+  }
+  depthLimit?: number
+  throughRoutedItems?: boolean
+  relationsTtlMs?: number
+  retry?: CmsRetry
+  fetch?: FetchLike
+  now?: () => Date
+}
+
+export interface Planner {
+  plan(changes: ContentChange[], signal?: AbortSignal): Promise<Plan>
+  /** What `plan` would purge; leaves the route index as it is. */
+  simulate(changes: ContentChange[], signal?: AbortSignal): Promise<Plan>
+}
+
+/** The last change of each item wins (a create then a delete is a delete). */
+function latestPerItem(changes: ItemChange[]): ItemChange[] {
+  return [...new Map(changes.map((c) => [`${c.source}:${c.collection}:${c.id}`, c])).values()]
+}
+
+function groupBySource(changes: ItemChange[]): Map<string, ItemChange[]> {
+  const groups = new Map<string, ItemChange[]>()
+  for (const c of changes) groups.set(c.source, [...(groups.get(c.source) ?? []), c])
+  return groups
+}
+
+export function createPlanner(options: PlannerOptions): Planner {
+  const index = routeIndex(options.db, options.now)
+  const depthLimit = options.depthLimit ?? 5
+  const throughRoutedItems = options.throughRoutedItems ?? false
+  const retry = options.retry ?? defaultCmsRetry
+  const fallbackLocale = options.contentful?.fallbackLocale ?? 'en-US'
+  let relations: { at: number; value: Promise<DirectusRelation[]> } | undefined
+
+  /** Per batch: one memoising fetch, so each URL is read once however many changes need it. */
+  function sourcesFor(fetch: FetchLike, signal?: AbortSignal): Map<string, PlannerSource> {
+    const sources = new Map<string, PlannerSource>()
+    const common = { rules: options.rules, depthLimit, throughRoutedItems }
+    if (options.directus) {
+      const api = directusApi({ ...options.directus, fetch, retry })
+      const cachedRelations = () => {
+        const ttl = options.relationsTtlMs ?? 60_000
+        if (!relations || Date.now() - relations.at > ttl) {
+          const value = api.relations(signal)
+          relations = { at: Date.now(), value }
+          value.catch(() => (relations = undefined))
+        }
+        return relations.value
+      }
+      sources.set('directus', directusPlannerSource({ ...common, api, relations: cachedRelations }))
+    }
+    if (options.contentful) {
+      const api = contentfulApi({ ...options.contentful, fetch, retry })
+      sources.set('contentful', contentfulPlannerSource({ ...common, api, fallbackLocale }))
+    }
+    return sources
+  }
+
+  async function outcomesOf(source: PlannerSource, changes: ItemChange[], signal?: AbortSignal) {
+    const refs = changes.map((c) => ({ collection: c.collection, id: c.id }))
+    const [current, found] = await Promise.all([
+      source.current(changes, signal),
+      source.parents(refs, signal),
+    ])
+    const items: ItemOutcome[] = changes.map((c) => ({
+      source: source.name,
+      collection: c.collection,
+      id: c.id,
+      action: c.action,
+      views: current.get(`${c.collection}:${c.id}`) ?? null,
+      old: [],
+    }))
+    const parents: ItemOutcome[] = found.parents.map((p) => ({
+      source: source.name,
+      collection: p.collection,
+      id: p.id,
+      action: 'parent',
+      views: p.views,
+      old: [],
+      chain: p.chain,
+    }))
+    return { outcomes: [...items, ...parents], notes: found.notes }
+  }
+
+  async function run(
+    changes: ContentChange[],
+    write: boolean,
+    signal?: AbortSignal,
+  ): Promise<Plan> {
+    const builder = new PlanBuilder()
+    for (const change of changes) if (change.kind === 'purge') addPurge(builder, change)
+    const items = latestPerItem(changes.filter((c): c is ItemChange => c.kind === 'item'))
+    const fetch = memoFetch(options.fetch ?? globalThis.fetch)
+    const sources = sourcesFor(fetch, signal)
+    const bySource = groupBySource(items)
+    const results = await Promise.all(
+      [...bySource].map(([name, group]) =>
+        outcomesOf(sources.get(name) ?? payloadPlannerSource(name, fallbackLocale), group, signal),
+      ),
+    )
+    const outcomes = results.flatMap((r) => r.outcomes)
+    for (const note of results.flatMap((r) => r.notes)) builder.note(note)
+    const routed = outcomes.filter(
+      (o) => rulesFor(options.rules, o.source, o.collection).length > 0,
+    )
+    const held = await index.lookup(routed)
+    const writes: IndexWrite[] = []
+    for (const outcome of routed) {
+      const write = addItem(builder, options.rules, {
+        ...outcome,
+        old: held.get(indexKey(outcome)) ?? [],
+      })
+      if (write) writes.push(write)
+    }
+    if (write) await index.replace(writes)
+    if (fetch.requests() > 0)
+      builder.note({ level: 'info', message: `read the CMS with ${fetch.requests()} requests` })
+    return builder.build()
+  }
+
+  return {
+    plan: (changes, signal) => run(changes, true, signal),
+    simulate: (changes, signal) => run(changes, false, signal),
+  }
+}
