@@ -114,7 +114,7 @@ sourceContract('contentful', {
 function parseOne(body: unknown, name: string, extra: Record<string, string> = {}) {
   const source = make()
   const request = signed(JSON.stringify(body), headersFor(name, extra))
-  source.verify(request)
+  expect(() => source.verify(request)).not.toThrow()
   return source.parse(request)
 }
 
@@ -150,7 +150,7 @@ describe('contentful source: verification', () => {
   it('refuses a replay of a request it already accepted', () => {
     const source = make()
     const request = signed(body, headers)
-    source.verify(request)
+    expect(() => source.verify(request)).not.toThrow()
     expect(() => source.verify(request)).toThrowError(/replayed/)
   })
 
