@@ -116,6 +116,9 @@ export function contentfulSource(options: ContentfulSourceOptions): Source {
     },
     parse(request: SourceRequest): SourceDelivery {
       const deliveryKey = request.headers.get('x-contentful-idempotency-key') ?? undefined
+      if (deliveryKey && deliveryKey.length > 512) {
+        throw badRequest('invalid_header', 'X-Contentful-Idempotency-Key is over 512 characters')
+      }
       const topic = parseTopic(request.headers.get('x-contentful-topic'))
       if ('ignored' in topic) {
         // Still a well-formed request, or a 4xx: the answer must not depend on the topic.
