@@ -8,7 +8,7 @@ import type { ContentChange } from './domain.ts'
  * flips a status emits no event unless "Emit events" is on). No I/O here.
  */
 
-export const publishDateRule = z.object({
+export const publishDateRule = z.strictObject({
   collection: z.string().min(1).describe('Directus collection (or Contentful content type)'),
   field: z
     .string()
@@ -18,7 +18,7 @@ export const publishDateRule = z.object({
 })
 
 /** `sources.directus.schedule` in freshet.yaml. */
-export const publishSchedule = z.object({
+export const publishSchedule = z.strictObject({
   collections: z
     .array(publishDateRule)
     .default([])

@@ -12,7 +12,7 @@ import type { Source, SourceDelivery, SourceRequest } from './types.ts'
  * auto_save) and topics freshet has no use for.
  */
 
-export const contentfulSourceOptions = z.object({
+export const contentfulSourceOptions = z.strictObject({
   signingSecret: z
     .string()
     .length(64, 'a Contentful signing secret is exactly 64 characters')

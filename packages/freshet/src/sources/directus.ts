@@ -18,7 +18,7 @@ import type { Source, SourceDelivery, SourceRequest } from './types.ts'
  * - old webhooks: `{ event: "items.create", accountability: {user, role}, payload, key, collection }`
  */
 
-export const directusSourceOptions = z.object({
+export const directusSourceOptions = z.strictObject({
   secret: z
     .string()
     .min(16, 'use a secret of at least 16 characters')
