@@ -1,6 +1,3 @@
-import { writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   endpointSlice,
@@ -9,7 +6,7 @@ import {
 } from '../../../emulators/src/kubernetes.ts'
 import { discoveryContract, eventually } from './contract.ts'
 import { kubeConfigFor, webSlice } from './kubernetes.fixture.ts'
-import { defaultKubeConfig, kubernetesDiscovery, kubernetesDiscoveryOptions } from './kubernetes.ts'
+import { kubernetesDiscovery } from './kubernetes.ts'
 import type { Discovery, Pod } from './types.ts'
 
 const fast = { initialMs: 20, maxMs: 200 }
@@ -268,50 +265,5 @@ describe('kubernetes discovery', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)) // longer than the largest backoff
     expect(emulator.requests.length).toBe(requests)
     expect(emulator.openWatches()).toEqual([])
-  })
-})
-
-describe('kubernetes discovery options', () => {
-  it('has defaults and descriptions, and takes port or portName, not both', () => {
-    expect(
-      kubernetesDiscoveryOptions.parse({ namespace: 'site', service: 'web', port: 3000 }),
-    ).toEqual({
-      namespace: 'site',
-      service: 'web',
-      port: 3000,
-      scheme: 'http',
-      watchTimeoutSeconds: 300,
-    })
-    const both = kubernetesDiscoveryOptions.safeParse({
-      namespace: 's',
-      service: 'w',
-      port: 1,
-      portName: 'http',
-    })
-    expect(both.error?.issues[0]?.message).toBe('give port or portName, not both')
-    for (const [key, schema] of Object.entries(kubernetesDiscoveryOptions.shape)) {
-      expect(schema.description, key).toBeTruthy()
-    }
-  })
-
-  it('reads KUBECONFIG outside a pod', async () => {
-    const file = join(tmpdir(), `freshet-kubeconfig-${process.pid}.yaml`)
-    const config = kubeConfigFor('http://127.0.0.1:6443')
-    await writeFile(file, config.exportConfig())
-    const keys = ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'] as const
-    const saved = keys.map((key) => [key, process.env[key]] as const)
-    try {
-      process.env.KUBECONFIG = file
-      delete process.env.KUBERNETES_SERVICE_HOST
-      expect(defaultKubeConfig().getCurrentCluster()?.server).toBe('http://127.0.0.1:6443')
-      process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1'
-      process.env.KUBERNETES_SERVICE_PORT = '443'
-      expect(defaultKubeConfig().getCurrentCluster()?.server).toBe('https://10.96.0.1:443')
-    } finally {
-      for (const [key, value] of saved) {
-        if (value === undefined) delete process.env[key]
-        else process.env[key] = value
-      }
-    }
   })
 })
