@@ -197,17 +197,20 @@ export function staticRoutes(rules: readonly RouteRule[], source: string, collec
 
 /**
  * Contentful answers `locale=*` with locale-keyed fields (`{ slug: { 'en-US': 'a' } }`).
- * One view per locale present; a field absent in a locale falls back to `fallbackLocale`.
+ * One view per locale (the space's, when known, else those the fields have); a field absent in
+ * a locale falls back to `fallbackLocale`.
  */
 export function localizedViews(
   fields: Record<string, unknown>,
   fallbackLocale?: string,
+  spaceLocales?: readonly string[],
 ): Array<{ locale: string; fields: Record<string, unknown> }> {
   const perField = Object.entries(fields).filter(
     (e): e is [string, Record<string, unknown>] =>
       e[1] !== null && typeof e[1] === 'object' && !Array.isArray(e[1]),
   )
-  const locales = [...new Set(perField.flatMap(([, byLocale]) => Object.keys(byLocale)))].sort()
+  const present = perField.flatMap(([, byLocale]) => Object.keys(byLocale))
+  const locales = [...new Set(spaceLocales ?? present)].sort()
   return locales.map((locale) => {
     const view: Record<string, unknown> = {}
     for (const [name, byLocale] of perField) {

@@ -28,6 +28,12 @@ export const contentfulApiConfig = z
       .string()
       .default('en-US')
       .describe('Locale whose value a field takes where a locale has none (the space default).'),
+    locales: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        "The space's locales: every item renders its routes in each (with fallback). Absent: the locales the item's fields have.",
+      ),
   })
   .describe('How the planner reads Contentful.')
 
@@ -69,7 +75,11 @@ export function contentfulApi(options: ContentfulApiOptions): ContentfulApi {
 
   return {
     async entry(id, signal, kind = 'entry') {
-      const answer = await call(`/${kind}s/${encodeURIComponent(id)}?locale=*`, signal, [404])
+      const answer = await call(
+        `/${kind === 'asset' ? 'assets' : 'entries'}/${encodeURIComponent(id)}?locale=*`,
+        signal,
+        [404],
+      )
       return answer.status === 404 ? undefined : (answer.body as ContentfulEntry)
     },
     async linking(kind, id, signal) {

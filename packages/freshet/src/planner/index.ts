@@ -31,6 +31,8 @@ export interface PlannerOptions {
     api?: 'delivery' | 'preview'
     host?: string | undefined
     fallbackLocale?: string
+    /** The space's locales; absent: the locales each item's fields have. */
+    locales?: string[]
   }
   depthLimit?: number
   throughRoutedItems?: boolean
@@ -84,7 +86,15 @@ export function createPlanner(options: PlannerOptions): Planner {
     }
     if (options.contentful) {
       const api = contentfulApi({ ...options.contentful, fetch, retry })
-      sources.set('contentful', contentfulPlannerSource({ ...common, api, fallbackLocale }))
+      sources.set(
+        'contentful',
+        contentfulPlannerSource({
+          ...common,
+          api,
+          fallbackLocale,
+          locales: options.contentful.locales,
+        }),
+      )
     }
     return sources
   }

@@ -12,6 +12,7 @@ export interface ContentfulSourceOptions {
   depthLimit: number
   throughRoutedItems: boolean
   fallbackLocale: string
+  locales?: readonly string[] | undefined
 }
 
 export function contentfulPlannerSource(options: ContentfulSourceOptions): PlannerSource {
@@ -19,7 +20,7 @@ export function contentfulPlannerSource(options: ContentfulSourceOptions): Plann
     rulesFor(options.rules, 'contentful', contentType).length > 0
   /** One view per locale the entry has; `{locale}` is that locale. */
   const views = (collection: string, id: string, fields: Record<string, unknown>): RouteItem[] => {
-    const localized = localizedViews(fields, options.fallbackLocale)
+    const localized = localizedViews(fields, options.fallbackLocale, options.locales)
     if (localized.length === 0) return [{ source: 'contentful', collection, id, fields: {} }]
     return localized.map((v) => ({ source: 'contentful', collection, id, ...v }))
   }
