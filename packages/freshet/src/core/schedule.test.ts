@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { ItemChange } from './domain.ts'
-import { parsePublishDate, publishDateRules, publishSchedule, scheduleFor } from './schedule.ts'
+import {
+  parsePublishDate,
+  publishDateRules,
+  publishDeliveryKey,
+  publishSchedule,
+  scheduleFor,
+} from './schedule.ts'
 
 const now = new Date('2026-11-23T12:00:00Z')
 const rules = [{ collection: 'articles', field: 'date_published' }]
@@ -82,5 +88,17 @@ describe('publishDateRules', () => {
       { collection: 'articles', field: 'date_published', idField: 'id' },
       { collection: 'pages', field: 'date_published', idField: 'id' },
     ])
+  })
+})
+
+describe('publishDeliveryKey', () => {
+  it('is the same for the same item and moment, whoever computes it', () => {
+    const at = new Date('2026-11-24T08:00:00Z')
+    expect(publishDeliveryKey('articles', '7', at)).toBe(
+      'publish:articles:7:2026-11-24T08:00:00.000Z',
+    )
+    expect(publishDeliveryKey('articles', '7', new Date(at.getTime() + 1))).not.toBe(
+      publishDeliveryKey('articles', '7', at),
+    )
   })
 })

@@ -84,6 +84,14 @@ export function parsePublishDate(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
+/**
+ * The dedupe key of "this item went live at this moment": the same for the sweep and the delayed
+ * purge scheduled from a webhook, so the store, deduping on (source, deliveryKey), takes it once.
+ */
+export function publishDeliveryKey(collection: string, id: string, publishAt: Date): string {
+  return `publish:${collection}:${id}:${publishAt.toISOString()}`
+}
+
 /** The rules, or a schedule block holding them. */
 export type ScheduleConfig =
   | readonly Pick<PublishDateRule, 'collection' | 'field'>[]

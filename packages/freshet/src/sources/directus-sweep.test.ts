@@ -114,7 +114,7 @@ describe('sweepPublished', () => {
       provenance: {
         topic: 'sweep',
         publishAt: '2026-11-23T11:59:00.000Z',
-        deliveryKey: 'sweep:articles:2:2026-11-23T11:59:00.000Z',
+        deliveryKey: 'publish:articles:2:2026-11-23T11:59:00.000Z',
       },
     })
   })

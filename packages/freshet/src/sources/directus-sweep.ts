@@ -1,12 +1,12 @@
 import type { ItemChange } from '../core/domain.ts'
-import { parsePublishDate } from '../core/schedule.ts'
+import { parsePublishDate, publishDeliveryKey } from '../core/schedule.ts'
 
 /**
  * The scheduled-publish sweep for Directus: which items' publish date fell in (since, until]?
  * A Directus cron Flow that flips a status emits no event unless "Emit events" is on, so freshet
  * asks the REST API instead of relying on a webhook. Each item becomes a `publish` change with a
- * dedupe key, `sweep:<collection>:<id>:<publishAt>`, so the store takes it once however many
- * overlapping sweeps find it.
+ * dedupe key, `publish:<collection>:<id>:<publishAt>` (`publishDeliveryKey`), so the store takes
+ * it once however many overlapping sweeps, or the delayed purge of a webhook, find it.
  */
 
 export interface SweepCollection {
@@ -146,7 +146,7 @@ function toChange(target: SweepCollection, idField: string, row: Record<string, 
     provenance: {
       topic: 'sweep',
       publishAt,
-      deliveryKey: `sweep:${target.collection}:${id}:${publishAt}`,
+      deliveryKey: publishDeliveryKey(target.collection, String(id), at),
     },
   } satisfies ItemChange
 }
