@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import type { DirectusRelation } from './directus-api.ts'
+import { upwardEdges } from './parents-directus.ts'
+
+const rel = (
+  collection: string,
+  field: string,
+  related: string | null,
+  meta: DirectusRelation['meta'] = { one_field: null, junction_field: null },
+): DirectusRelation => ({ collection, field, related_collection: related, meta })
+
+describe('upwardEdges', () => {
+  it('reads many-to-one, one-to-many and many-to-many edges from /relations', () => {
+    const edges = upwardEdges([
+      rel('sections', 'cta', 'cta'),
+      rel('sections', 'page', 'pages', { one_field: 'sections', junction_field: null }),
+      rel('pages_tags', 'pages_id', 'pages', { one_field: 'tags', junction_field: 'tags_id' }),
+      rel('pages_tags', 'tags_id', 'tags', { one_field: null, junction_field: 'pages_id' }),
+      rel('blocks', 'item', null, { one_field: null, junction_field: null }),
+    ])
+    expect(edges.get('cta')).toEqual([{ kind: 'm2o', parent: 'sections', field: 'cta' }])
+    expect(edges.get('sections')).toEqual([{ kind: 'o2m', parent: 'pages', field: 'page' }])
+    expect(edges.get('tags')).toEqual([
+      {
+        kind: 'm2m',
+        parent: 'pages',
+        junction: 'pages_tags',
+        childField: 'tags_id',
+        parentField: 'pages_id',
+      },
+    ])
+    // Pages do not embed tags' other side unless tags has the alias; a junction is no parent.
+    expect(edges.get('pages')).toEqual([{ kind: 'm2o', parent: 'sections', field: 'page' }])
+  })
+})
