@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ContentApi, startContentApi } from './content-api.ts'
 import { buildSite, type Fleet, startFleet } from './next-fleet.ts'
@@ -20,11 +21,16 @@ describe('next fleet', () => {
     expect(await buildSite({ contentApiUrl: api.url })).toMatchObject({ built: false, buildId })
   })
 
-  it('runs pods that answer, each with its id', async () => {
+  it('runs pods that answer, each rendering with its own id', async () => {
     expect(fleet.pods.map((pod) => pod.id)).toEqual(['pod-0', 'pod-1'])
-    for (const pod of fleet.pods) {
-      const html = await (await fetch(`${pod.url}/articles/hello-world`)).text()
-      expect(html).toContain('data-testid="title">Hello, world<')
+    // Slugs no pod rendered before, one per pod: pods share `.next` on disk, so a page one pod
+    // rendered is served from disk by the others (and the folder outlives runs).
+    for (const [index, pod] of fleet.pods.entries()) {
+      const slug = `fleet-${randomUUID()}`
+      api.set({ id: 50 + index, slug, title: 'Rendered on demand', body: '' })
+      const html = await (await fetch(`${pod.url}/legacy/${slug}`)).text()
+      expect(html).toContain('data-testid="title">Rendered on demand<')
+      expect(html).toContain(`data-testid="pod">${pod.id}<`)
     }
   })
 

@@ -124,15 +124,17 @@ export interface FleetOptions {
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const pods: Pod[] = []
   let started = 0
+  // Slots are taken in order, so `pods[i]` is `pod-i` whichever answers first.
   const startPod = async () => {
-    const pod = await launchPod(`pod-${started++}`, options)
-    pods.push(pod)
+    const slot = started++
+    const pod = await launchPod(`pod-${slot}`, options)
+    pods[slot] = pod
     return pod
   }
   try {
     await Promise.all(Array.from({ length: options.count }, startPod))
   } catch (error) {
-    await Promise.all(pods.map((pod) => stopPod(pod, 'SIGKILL')))
+    await Promise.all(pods.filter(Boolean).map((pod) => stopPod(pod, 'SIGKILL')))
     throw error
   }
   return {

@@ -1,7 +1,7 @@
 import { revalidateTag } from 'next/cache.js'
 import type { TokenSource } from './auth.ts'
 import { cachedBuildInfo, defaultDistDir } from './build-info.ts'
-import { FORWARDED_HEADER, forwardPaths, loopbackOrigin } from './forward.ts'
+import { FORWARDED_HEADER, forwardPaths, ownOrigins } from './forward.ts'
 import { type Call, handleCall, messageOf, type Reply } from './handler.ts'
 import { ProtocolError, parseRevalidateText, type TagResult } from './protocol.ts'
 
@@ -39,8 +39,10 @@ export function createRevalidateRoute(options: RevalidateRouteOptions = {}): Rev
   const buildInfo = cachedBuildInfo(options.distDir ?? defaultDistDir())
   const token = options.token ?? (() => process.env.REVALIDATE_TOKEN)
   const handle = async (request: Request): Promise<Response> => {
-    const origin = loopbackOrigin(options.origin, () => new URL(request.url).origin)
-    const pagesUrl = `${origin}${options.pagesRoute ?? '/api/revalidate-paths'}`
+    const pagesRoute = options.pagesRoute ?? '/api/revalidate-paths'
+    const urls = ownOrigins(options.origin, new URL(request.url).origin).map(
+      (origin) => `${origin}${pagesRoute}`,
+    )
     const reply = await handleCall(callOf(request), {
       token,
       buildInfo,
@@ -49,7 +51,7 @@ export function createRevalidateRoute(options: RevalidateRouteOptions = {}): Rev
         paths: async (paths, secret, forwarded) =>
           forwarded
             ? paths.map((path) => ({ path, ok: false, error: PATHS_NEED_PAGES }))
-            : forwardPaths(paths, { url: pagesUrl, token: secret, timeoutMs: timeout(options) }),
+            : forwardPaths(paths, { urls, token: secret, timeoutMs: timeout(options) }),
       },
     })
     return toResponse(reply)

@@ -8,19 +8,24 @@ import type { PathResult, TagResult } from './protocol.ts'
 export const FORWARDED_HEADER = 'x-freshet-forwarded'
 
 export interface Companion {
-  /** Absolute URL of the companion handler, e.g. `http://127.0.0.1:3000/api/revalidate-paths`. */
-  url: string
+  /** URLs of the companion handler in this process, tried in order while unreachable. */
+  urls: string[]
   token: string
   timeoutMs: number
 }
 
 type Part = { paths: string[] } | { tags: string[] }
 
-/** The process's own origin: `next start` puts its port in `PORT`; `origin` overrides. */
-export function loopbackOrigin(override: string | undefined, fallback: () => string): string {
-  if (override) return override.replace(/\/$/, '')
+/**
+ * This server's own origins, best first: `origin` if given; else `http://127.0.0.1:$PORT` (the
+ * port `next start` and standalone `server.js` listen on), then the address this request came
+ * in on, for a server bound to one interface (standalone with `HOSTNAME` set to the pod's name).
+ */
+export function ownOrigins(override: string | undefined, arrivedOn: string): string[] {
+  if (override) return [override.replace(/\/$/, '')]
   const port = process.env.PORT
-  return port ? `http://127.0.0.1:${port}` : fallback()
+  const loopback = port ? `http://127.0.0.1:${port}` : undefined
+  return [...new Set([loopback, arrivedOn].filter((origin) => origin !== undefined))]
 }
 
 export async function forwardPaths(paths: string[], to: Companion): Promise<PathResult[]> {
@@ -28,7 +33,7 @@ export async function forwardPaths(paths: string[], to: Companion): Promise<Path
   return paths.map((path) => {
     if ('error' in answer) return { path, ok: false, error: answer.error }
     const result = answer.paths?.find((item) => item.path === path)
-    return result ?? { path, ok: false, error: `${to.url} did not answer for this path` }
+    return result ?? { path, ok: false, error: `${to.urls[0]} did not answer for this path` }
   })
 }
 
@@ -37,7 +42,7 @@ export async function forwardTags(tags: string[], to: Companion): Promise<TagRes
   return tags.map((tag) => {
     if ('error' in answer) return { tag, ok: false, error: answer.error }
     const result = answer.tags?.find((item) => item.tag === tag)
-    return result ?? { tag, ok: false, error: `${to.url} did not answer for this tag` }
+    return result ?? { tag, ok: false, error: `${to.urls[0]} did not answer for this tag` }
   })
 }
 
@@ -47,24 +52,33 @@ interface CompanionAnswer {
 }
 
 async function forward(part: Part, to: Companion): Promise<CompanionAnswer | { error: string }> {
-  try {
-    const response = await fetch(to.url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${to.token}`,
-        'content-type': 'application/json',
-        [FORWARDED_HEADER]: '1',
-      },
-      body: JSON.stringify(part),
-      cache: 'no-store',
-      signal: AbortSignal.timeout(to.timeoutMs),
-    })
-    const text = await response.text()
-    if (response.status !== 200 && response.status !== 207) {
-      return { error: `companion ${to.url} answered ${response.status}: ${text.slice(0, 200)}` }
+  const failures: string[] = []
+  for (const url of to.urls) {
+    try {
+      return await post(url, part, to)
+    } catch (cause) {
+      failures.push(`${url}: ${(cause as Error).message}`)
     }
-    return JSON.parse(text) as CompanionAnswer
-  } catch (cause) {
-    return { error: `companion ${to.url} unreachable: ${(cause as Error).message}` }
   }
+  return { error: `companion unreachable (${failures.join('; ')})` }
+}
+
+/** One hop; throws only when the companion cannot be reached or answers no JSON. */
+async function post(url: string, part: Part, to: Companion) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${to.token}`,
+      'content-type': 'application/json',
+      [FORWARDED_HEADER]: '1',
+    },
+    body: JSON.stringify(part),
+    cache: 'no-store',
+    signal: AbortSignal.timeout(to.timeoutMs),
+  })
+  const text = await response.text()
+  if (response.status !== 200 && response.status !== 207) {
+    return { error: `companion ${url} answered ${response.status}: ${text.slice(0, 200)}` }
+  }
+  return JSON.parse(text) as CompanionAnswer
 }

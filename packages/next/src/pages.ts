@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { NextApiHandler, NextApiRequest, NextApiResponse } from 'next'
 import type { TokenSource } from './auth.ts'
 import { cachedBuildInfo, defaultDistDir } from './build-info.ts'
-import { FORWARDED_HEADER, forwardTags, loopbackOrigin } from './forward.ts'
+import { FORWARDED_HEADER, forwardTags, ownOrigins } from './forward.ts'
 import { type Call, handleCall, mapLimited, messageOf } from './handler.ts'
 import {
   type PathResult,
@@ -44,8 +44,8 @@ export function createRevalidateApiHandler(
   const buildInfo = cachedBuildInfo(options.distDir ?? defaultDistDir())
   const token = options.token ?? (() => process.env.REVALIDATE_TOKEN)
   return async (req: NextApiRequest, res: NextApiResponse) => {
-    const origin = loopbackOrigin(options.origin, () => `http://127.0.0.1:${req.socket.localPort}`)
-    const appUrl = `${origin}${options.appRoute ?? '/api/revalidate'}`
+    const appRoute = options.appRoute ?? '/api/revalidate'
+    const urls = ownOrigins(options.origin, arrivedOn(req)).map((origin) => `${origin}${appRoute}`)
     const reply = await handleCall(callOf(req), {
       token,
       buildInfo,
@@ -56,7 +56,7 @@ export function createRevalidateApiHandler(
           forwarded
             ? tags.map((tag) => ({ tag, ok: false, error: TAGS_NEED_APP }))
             : forwardTags(tags, {
-                url: appUrl,
+                urls,
                 token: secret,
                 timeoutMs: options.timeoutMs ?? 30_000,
               }),
@@ -75,6 +75,13 @@ async function rerender(res: NextApiResponse, path: string): Promise<PathResult>
   } catch (error) {
     return { path, ok: false, error: messageOf(error) }
   }
+}
+
+/** The address and port this request was accepted on: this very server. */
+function arrivedOn(req: NextApiRequest): string {
+  const address = req.socket.localAddress ?? '127.0.0.1'
+  const host = address.includes(':') ? `[${address}]` : address
+  return `http://${host}:${req.socket.localPort}`
 }
 
 function callOf(req: NextApiRequest): Call {
