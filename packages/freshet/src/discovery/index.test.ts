@@ -3,10 +3,27 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { discoveryContract } from './contract.ts'
 import { startDnsZone } from './dns.fixture.ts'
 import { createDiscovery, discoveryConfig } from './index.ts'
-import { kubeConfigFor } from './kubernetes.fixture.ts'
+import { kubeConfigFor, kubernetesFixture } from './kubernetes.fixture.ts'
 import { defaultKubeConfig, kubernetesDiscoveryOptions } from './kubernetes.ts'
+
+// The Kubernetes adapter as the service gets it: loaded on first use.
+discoveryContract(
+  'kubernetes via createDiscovery',
+  () =>
+    kubernetesFixture((kubeConfig) =>
+      createDiscovery(
+        discoveryConfig.parse({ kubernetes: { namespace: 'site', service: 'web' } }),
+        {
+          kubeConfig,
+          onError: () => {},
+        },
+      ),
+    ),
+  { changes: true, watch: true },
+)
 
 describe('pods.discovery config', () => {
   it('takes exactly one of static, dns, kubernetes', () => {

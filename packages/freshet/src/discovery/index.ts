@@ -2,9 +2,11 @@
  * Pod discovery: the config block `pods.discovery` (exactly one of `static`, `dns`,
  * `kubernetes`) and the adapter it selects.
  */
+import type { KubeConfig } from '@kubernetes/client-node'
 import { z } from 'zod'
 import { dnsDiscovery, dnsDiscoveryOptions, type ResolverLike } from './dns.ts'
-import { kubernetesDiscovery, kubernetesDiscoveryOptions } from './kubernetes.ts'
+import { kubernetesDiscoveryOptions } from './kubernetes-options.ts'
+import { lazyDiscovery } from './lazy.ts'
 import { staticDiscovery, staticDiscoveryOptions } from './static.ts'
 import type { Discovery } from './types.ts'
 
@@ -37,7 +39,7 @@ export type DiscoveryConfig = z.output<typeof discoveryConfig>
 export interface DiscoveryDependencies {
   onError?: (error: Error) => void
   resolver?: ResolverLike
-  kubeConfig?: import('@kubernetes/client-node').KubeConfig
+  kubeConfig?: KubeConfig
 }
 
 export function createDiscovery(
@@ -50,6 +52,10 @@ export function createDiscovery(
     const { intervalSeconds, ...dns } = config.dns
     return dnsDiscovery({ ...dns, intervalMs: intervalSeconds * 1000, resolver, onError })
   }
-  if (config.kubernetes) return kubernetesDiscovery({ ...config.kubernetes, kubeConfig, onError })
+  if (config.kubernetes) {
+    const options = { ...config.kubernetes, kubeConfig, onError }
+    const load = async () => (await import('./kubernetes.ts')).kubernetesDiscovery(options)
+    return lazyDiscovery('kubernetes', load, onError ?? ((error) => console.warn(error.message)))
+  }
   throw new Error('[freshet] [discovery] pods.discovery: give one of static, dns or kubernetes')
 }

@@ -5,7 +5,7 @@ import {
   startKubernetesEmulator,
 } from '../../../emulators/src/kubernetes.ts'
 import { discoveryContract, eventually } from './contract.ts'
-import { kubeConfigFor, webSlice } from './kubernetes.fixture.ts'
+import { kubeConfigFor, kubernetesFixture, webSlice } from './kubernetes.fixture.ts'
 import { kubernetesDiscovery } from './kubernetes.ts'
 import type { Discovery, Pod } from './types.ts'
 
@@ -13,48 +13,16 @@ const fast = { initialMs: 20, maxMs: 200 }
 
 discoveryContract(
   'kubernetes',
-  async () => {
-    const emulator = await startKubernetesEmulator()
-    emulator.apply(
-      webSlice('web-a', [
-        { ip: '10.0.0.1', ready: true, podName: 'web-1' },
-        { ip: '10.0.0.2', podName: 'web-2' }, // ready unset: counts as ready
-        { ip: '10.0.0.3', ready: false, podName: 'web-3' },
-      ]),
-    )
-    // web-2 again (an endpoint moving between slices) and a pod without targetRef.
-    emulator.apply(webSlice('web-b', [{ ip: '10.0.0.2', podName: 'web-2' }, { ip: '10.0.0.4' }]))
-    emulator.apply(
-      endpointSlice({ service: 'api', namespace: 'site', endpoints: [{ ip: '10.0.9.9' }] }),
-    )
-    const kubeConfig = kubeConfigFor(emulator.url)
-    let next = 10
-    return {
-      discovery: kubernetesDiscovery({
+  () =>
+    kubernetesFixture((kubeConfig) =>
+      kubernetesDiscovery({
         namespace: 'site',
         service: 'web',
         kubeConfig,
-        backoff: fast,
+        backoff: { initialMs: 20, maxMs: 200 },
         onError: () => {},
       }),
-      expected: [
-        { id: '10.0.0.4:3000', url: 'http://10.0.0.4:3000' },
-        { id: 'web-1', url: 'http://10.0.0.1:3000' },
-        { id: 'web-2', url: 'http://10.0.0.2:3000' },
-      ],
-      async addPod() {
-        const n = next++
-        emulator.apply(
-          webSlice(`web-x${n}`, [{ ip: `10.0.1.${n}`, ready: true, podName: `web-x${n}` }]),
-        )
-        return { id: `web-x${n}`, url: `http://10.0.1.${n}:3000` }
-      },
-      async removePod(pod: Pod) {
-        emulator.remove('site', pod.id)
-      },
-      teardown: () => emulator.close(),
-    }
-  },
+    ),
   { changes: true, watch: true },
 )
 
