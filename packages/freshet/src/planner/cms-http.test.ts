@@ -8,7 +8,8 @@ const retry = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 2, timeoutMs: 1000 }
 function setup() {
   const cms = createDirectusEmulator({ token: 't' })
   cms.graph.set('articles', { id: 1, slug: 'a' })
-  const fetch = (input: string | URL, init?: RequestInit) => cms.app.request(String(input), init)
+  const fetch = async (input: string | URL, init?: RequestInit) =>
+    cms.app.request(String(input), init)
   return { cms, fetch }
 }
 
