@@ -105,6 +105,24 @@ describe('cloudFrontTarget against the emulator', () => {
     expect(await create('r5', ['/a'])).toMatchObject({ retryable: true })
   })
 
+  it('reaches the endpoint named by AWS_ENDPOINT_URL_CLOUDFRONT (read by the SDK itself)', async () => {
+    emulator = await startCloudFrontEmulator({ distributions: [DIST] })
+    const saved = process.env.AWS_ENDPOINT_URL_CLOUDFRONT
+    process.env.AWS_ENDPOINT_URL_CLOUDFRONT = emulator.url
+    try {
+      const client = new CloudFrontClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      })
+      const target = cloudFrontTarget({ client, distributionId: DIST })
+      await target.create({ callerReference: 'env', items: ['/a'] }, signal)
+      expect(emulator.stats.invalidationsCreated).toBe(1)
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_CLOUDFRONT
+      else process.env.AWS_ENDPOINT_URL_CLOUDFRONT = saved
+    }
+  })
+
   it('passes an abort through as it is', async () => {
     emulator = await startCloudFrontEmulator({ distributions: [DIST] })
     const target = cloudFrontTarget({ client: clientFor(emulator.url), distributionId: DIST })
