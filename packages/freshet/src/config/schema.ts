@@ -1,4 +1,10 @@
 import { z } from 'zod'
+import { routesConfig } from '../core/routes.ts'
+import { discoveryConfig } from '../discovery/index.ts'
+import { plannerConfig } from '../planner/config.ts'
+import { contentfulSourceOptions } from '../sources/contentful.ts'
+import { directusSourceOptions } from '../sources/directus.ts'
+import { cloudFrontOptions } from '../targets/cloudfront.ts'
 
 /**
  * freshet's configuration: every key, its default and its documentation live here. The JSON
@@ -55,7 +61,15 @@ export const genericSourceSchema = z
   .describe('POST /hooks/generic {"paths": [...], "tags": [...]}.')
 
 export const sourcesSchema = z
-  .strictObject({ generic: genericSourceSchema.optional() })
+  .strictObject({
+    generic: genericSourceSchema.optional(),
+    directus: directusSourceOptions
+      .optional()
+      .describe('POST /hooks/directus, from a Directus Flow.'),
+    contentful: contentfulSourceOptions
+      .optional()
+      .describe('POST /hooks/contentful, signed requests.'),
+  })
   .default({})
   .describe('Webhook sources. A source that is absent answers 404.')
 
@@ -77,15 +91,7 @@ export const retrySchema = z
 export const podsSchema = z
   .strictObject({
     token: secret('Bearer token the pods expect on /api/revalidate.'),
-    discovery: z
-      .strictObject({
-        static: z
-          .array(z.url())
-          .min(1)
-          .optional()
-          .describe('Fixed pod URLs, e.g. http://10.0.0.7:3000.'),
-      })
-      .describe('How pods are found: exactly one of static, dns, kubernetes.'),
+    discovery: discoveryConfig,
     retry: retrySchema.default(retrySchema.parse({})),
     concurrency: z.number().int().min(1).default(64).describe('Pods called at once.'),
     stageAttempts: z
@@ -97,50 +103,24 @@ export const podsSchema = z
   })
   .describe('The Next.js pods. Absent: the pods stage is skipped.')
 
-export const cloudFrontSchema = z
-  .strictObject({
-    distributionId: z
-      .string()
-      .regex(/^[A-Z0-9]+$/)
-      .describe('CloudFront distribution id, e.g. E2ABCDEF123456.'),
-    pollInitialMs: durationMs('First GetInvalidation delay; backs off from here.', 1_000),
-    pollMaxMs: durationMs('Longest delay between GetInvalidation calls.', 10_000),
-    deadlineMinutes: z
-      .number()
-      .positive()
-      .default(15)
-      .describe('An invalidation not Completed by then fails the event.'),
-  })
-  .describe('One CloudFront distribution.')
-
 export const cdnSchema = z
   .strictObject({
     cloudfront: z
-      .union([cloudFrontSchema, z.array(cloudFrontSchema).min(1)])
+      .union([cloudFrontOptions, z.array(cloudFrontOptions).min(1)])
       .optional()
       .describe('A distribution, or a list of them.'),
   })
   .describe('The CDN. Absent: the cdn stage is skipped.')
-
-export const pipelineSchema = z
-  .strictObject({
-    coalesceWindowMs: durationMs(
-      'Changes arriving within this window are merged into one batch.',
-      500,
-    ),
-    coalesceMaxWaitMs: durationMs('A batch waits at most this long after its first change.', 5_000),
-    maxBatchEvents: z.number().int().min(1).default(5_000).describe('Events in one batch at most.'),
-  })
-  .describe('How events become batches.')
 
 export const configSchema = z
   .strictObject({
     server: serverSchema.default(serverSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),
     sources: sourcesSchema,
+    routes: routesConfig,
+    planner: plannerConfig.prefault({}),
     pods: podsSchema.optional(),
     cdn: cdnSchema.optional(),
-    pipeline: pipelineSchema.default(pipelineSchema.parse({})),
   })
   .describe('freshet configuration (freshet.yaml).')
 

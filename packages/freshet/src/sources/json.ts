@@ -16,7 +16,7 @@ export function parseJsonBody<T>(request: SourceRequest, schema: z.ZodType<T>): 
   try {
     value = JSON.parse(request.rawBody)
   } catch (cause) {
-    throw badRequest('invalid_json', `body is not valid JSON: ${(cause as Error).message}`)
+    throw new HttpError(400, 'invalid_json', 'body is not valid JSON', { cause })
   }
   const result = schema.safeParse(value)
   if (!result.success) {

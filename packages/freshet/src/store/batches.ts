@@ -77,21 +77,22 @@ export async function savePlan(db: Db, batchId: string, plan: Plan) {
   ])
 }
 
-/** Ends one stage and starts the next (or records it as skipped), for the batch and its events. */
+/**
+ * Ends one stage and starts the next, for the batch and its events. Stages passed over on the
+ * way are recorded with the reason they were skipped.
+ */
 export async function advanceBatch(
   db: Db,
   batchId: string,
   from: BatchStatus,
   to: BatchStatus,
   now: Date,
-  skipped?: string,
+  skipped: Partial<Record<BatchStatus, string>> = {},
 ) {
   const stamp = now.toISOString()
-  const next = skipped
-    ? { [to]: { skipped } }
-    : to === 'completed'
-      ? {}
-      : { [to]: { startedAt: stamp } }
+  const patch: Record<string, unknown> = {}
+  for (const [stage, reason] of Object.entries(skipped)) patch[stage] = { skipped: reason }
+  if (to !== 'completed') patch[to] = { startedAt: stamp }
   await db.query(
     `UPDATE batches SET status = $3,
        stages = stages || jsonb_build_object($2::text, coalesce(stages -> $2, '{}'::jsonb) || jsonb_build_object('endedAt', $4::text))
@@ -99,7 +100,7 @@ export async function advanceBatch(
        cdn_started_at = CASE WHEN $3 = 'cdn' THEN coalesce(cdn_started_at, $4::timestamptz) ELSE cdn_started_at END,
        finished_at = CASE WHEN $3 = 'completed' THEN $4::timestamptz ELSE finished_at END
      WHERE id = $1`,
-    [batchId, from, to, stamp, JSON.stringify(next)],
+    [batchId, from, to, stamp, JSON.stringify(patch)],
   )
   await db.query(
     `UPDATE events SET status = $2, updated_at = now(),
@@ -123,7 +124,8 @@ export async function failBatch(db: Db, batchId: string, stage: string, error: s
 /** Puts a failed batch back at the stage that failed, for a retry by hand. */
 export async function reopenBatch(db: Db, batchId: string): Promise<string | undefined> {
   const rows = await db.query<{ failed_stage: string }>(
-    `UPDATE batches SET status = failed_stage, error = NULL, finished_at = NULL
+    `UPDATE batches SET status = failed_stage, error = NULL, finished_at = NULL,
+       cdn_started_at = CASE WHEN failed_stage = 'tracking' THEN now() ELSE cdn_started_at END
      WHERE id = $1 AND status = 'failed' AND failed_stage IS NOT NULL RETURNING failed_stage`,
     [batchId],
   )

@@ -1,3 +1,4 @@
+import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
 
 export interface Migration {
@@ -70,6 +71,7 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  { version: 2, ...routeIndexMigration },
 ]
 
 /** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */

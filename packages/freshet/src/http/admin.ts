@@ -1,0 +1,106 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { genericBody } from '../sources/generic.ts'
+import { parseJsonBody } from '../sources/json.ts'
+import { eventSummary, eventView } from '../store/event-view.ts'
+import { getEvent, listEvents } from '../store/events.ts'
+import { requireAdmin } from './auth.ts'
+import type { AppDeps } from './deps.ts'
+import { badRequest, HttpError } from './errors.ts'
+
+const STATUSES = [
+  'received',
+  'scheduled',
+  'planning',
+  'pods',
+  'cdn',
+  'tracking',
+  'completed',
+  'failed',
+] as const
+
+const listQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  source: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+})
+
+const encodeCursor = (receivedAt: Date, id: string) =>
+  Buffer.from(`${new Date(receivedAt).toISOString()}|${id}`).toString('base64url')
+
+function decodeCursor(cursor: string) {
+  const [receivedAt, id] = Buffer.from(cursor, 'base64url').toString().split('|')
+  if (!receivedAt || !id || Number.isNaN(Date.parse(receivedAt)))
+    throw badRequest('invalid_cursor', 'cursor is not one this API gave')
+  return { receivedAt, id }
+}
+
+/** `/api/*`: events, retries, manual purges, dry runs. All behind the admin token. */
+export function adminRoutes(deps: AppDeps) {
+  const api = new Hono()
+  api.use(requireAdmin(deps.adminToken))
+
+  api.get('/events', async (c) => {
+    const parsed = listQuery.safeParse(c.req.query())
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw badRequest('invalid_query', `${issue?.path.join('.') || 'query'}: ${issue?.message}`)
+    }
+    const { status, source, limit, cursor } = parsed.data
+    const rows = await listEvents(deps.db, {
+      status,
+      source,
+      limit,
+      before: cursor ? decodeCursor(cursor) : undefined,
+    })
+    const last = rows.at(-1)
+    return c.json({
+      events: rows.map(eventSummary),
+      next: rows.length === limit && last ? encodeCursor(last.received_at, last.id) : null,
+    })
+  })
+
+  api.get('/events/:id', async (c) => {
+    const view = await eventView(deps.db, c.req.param('id'))
+    if (!view) throw new HttpError(404, 'not_found', `no event ${c.req.param('id')}`)
+    return c.json(view)
+  })
+
+  api.post('/events/:id/retry', async (c) => {
+    const event = await getEvent(deps.db, c.req.param('id'))
+    if (!event) throw new HttpError(404, 'not_found', `no event ${c.req.param('id')}`)
+    if (event.status !== 'failed' || !event.batch_id) {
+      throw new HttpError(
+        409,
+        'not_failed',
+        `event ${event.id} is ${event.status}; only failed events can be retried`,
+      )
+    }
+    const stage = await deps.pipeline.retry(event.batch_id)
+    if (!stage) throw new HttpError(409, 'not_failed', `event ${event.id} cannot be retried`)
+    return c.json({ id: event.id, status: stage, batchId: event.batch_id }, 202)
+  })
+
+  api.post('/invalidations', async (c) => {
+    const rawBody = await c.req.text()
+    const body = parseJsonBody(
+      { method: 'POST', url: c.req.url, headers: c.req.raw.headers, rawBody },
+      genericBody,
+    )
+    const accepted = await deps.pipeline.accept({
+      id: randomUUID(),
+      source: 'manual',
+      receivedAt: deps.now(),
+      bodyDigest: `sha256:${createHash('sha256').update(rawBody).digest('hex')}`,
+      changes: [
+        { kind: 'purge', source: 'manual', paths: body.paths ?? [], tags: body.tags ?? [] },
+      ],
+    })
+    deps.lifecycle.emit('event:received', { id: accepted.id, source: 'manual', duplicate: false })
+    return c.json({ id: accepted.id, status: 'received' }, 202)
+  })
+
+  return api
+}

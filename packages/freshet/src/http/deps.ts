@@ -1,0 +1,19 @@
+import type { Planner } from '../pipeline/context.ts'
+import type { Lifecycle } from '../pipeline/lifecycle.ts'
+import type { Pipeline } from '../pipeline/runtime.ts'
+import type { Source } from '../sources/types.ts'
+import type { Db } from '../store/db.ts'
+
+export interface AppDeps {
+  db: Db
+  sources: ReadonlyMap<string, Source>
+  pipeline: Pick<Pipeline, 'accept' | 'retry'>
+  /** Dry runs: the planner without side effects. */
+  simulate?: Planner | undefined
+  lifecycle: Lifecycle
+  adminToken: string | undefined
+  metrics: { contentType: string; render(): Promise<string> }
+  /** False while shutting down: webhooks answer 503 so the CMS retries elsewhere. */
+  accepting(): boolean
+  now(): Date
+}

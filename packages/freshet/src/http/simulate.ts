@@ -1,0 +1,52 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { requireAdmin } from './auth.ts'
+import type { AppDeps } from './deps.ts'
+import { badRequest, HttpError } from './errors.ts'
+
+const simulateBody = z.strictObject({
+  source: z.string().min(1).max(64),
+  /** The webhook body as the CMS would send it (a string, or JSON to serialise). */
+  body: z.union([z.string().max(1024 * 1024), z.record(z.string(), z.unknown())]),
+  headers: z.record(z.string(), z.string()).default({}),
+})
+
+/**
+ * `POST /api/simulate`: what a webhook would purge, and why, without side effects. The body is
+ * parsed by the source as a real delivery would be (its signature is not checked: this is an
+ * admin's dry run), then planned without writing the route index.
+ */
+export function simulateRoutes(deps: AppDeps) {
+  const api = new Hono()
+  api.use(requireAdmin(deps.adminToken))
+  api.post('/simulate', async (c) => {
+    const parsed = simulateBody.safeParse(await c.req.json().catch(() => undefined))
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw badRequest(
+        'invalid_body',
+        `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'expected {source, body, headers?}'}`,
+      )
+    }
+    const { source: name, body, headers } = parsed.data
+    const source = deps.sources.get(name)
+    if (!source)
+      throw new HttpError(
+        404,
+        'unknown_source',
+        `source "${name}" is not configured (sources.${name})`,
+      )
+    if (!deps.simulate) throw new HttpError(404, 'no_planner', 'simulation is not available')
+    const request = {
+      method: 'POST',
+      url: c.req.url,
+      headers: new Headers({ 'content-type': 'application/json', ...headers }),
+      rawBody: typeof body === 'string' ? body : JSON.stringify(body),
+    }
+    const delivery = source.parse(request)
+    if ('ignored' in delivery) return c.json({ ignored: delivery.ignored, plan: null })
+    const plan = await deps.simulate.plan(delivery.changes, c.req.raw.signal)
+    return c.json({ changes: delivery.changes, plan })
+  })
+  return api
+}

@@ -1,0 +1,33 @@
+import pino, { type Logger } from 'pino'
+import type { Lifecycle } from '../pipeline/lifecycle.ts'
+
+/**
+ * Structured logs from lifecycle events. Nothing here sees a request's headers or body, so a
+ * secret cannot reach the log by way of a webhook.
+ */
+export function createLogger(level = process.env.FRESHET_LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    name: 'freshet',
+    level,
+    redact: ['*.token', '*.secret', '*.signingSecret', '*.adminToken'],
+  })
+}
+
+export function logLifecycle(lifecycle: Lifecycle, log: Logger) {
+  lifecycle.on('event:received', (e) => log.debug(e, 'event received'))
+  lifecycle.on('batch:created', (e) => log.info(e, 'batch created'))
+  lifecycle.on('batch:planned', (e) => log.info(e, 'batch planned'))
+  lifecycle.on('stage:skipped', (e) => log.info(e, 'stage skipped'))
+  lifecycle.on('stage:retrying', (e) => log.warn(e, 'stage failed; will retry'))
+  lifecycle.on('pod:delivered', (e) =>
+    e.status === 'confirmed' ? log.debug(e, 'pod confirmed') : log.warn(e, 'pod not confirmed'),
+  )
+  lifecycle.on('pods:confirmed', (e) => log.info(e, 'every pod confirmed'))
+  lifecycle.on('cdn:created', (e) => log.info(e, 'CDN invalidation created'))
+  lifecycle.on('cdn:completed', (e) => log.info(e, 'CDN invalidation completed'))
+  lifecycle.on('batch:completed', (e) => log.info(e, 'batch completed'))
+  lifecycle.on('batch:failed', (e) => log.error(e, 'batch failed'))
+  lifecycle.on('pipeline:error', (e) =>
+    log.error({ where: e.where, err: e.error }, 'pipeline error'),
+  )
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto'
+import { coalesceDecision } from '../core/coalesce.ts'
+import { claimIntoBatch, waitingSummary } from '../store/batches.ts'
+import type { PipelineContext } from './context.ts'
+import { QUEUES } from './queues.ts'
+
+const RECOVERY_INTERVAL_MS = 1_000
+
+export interface Collector {
+  /** Something was accepted: look soon. */
+  poke(): void
+  stop(): Promise<void>
+}
+
+/**
+ * Turns waiting events into batches. The events table is the durable queue: whatever was
+ * accepted and not yet batched (after a crash, say) is found by the next look, which happens
+ * on every accepted event, at the end of a coalescing window, and once a second regardless.
+ */
+export function startCollector(ctx: PipelineContext): Collector {
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> | undefined
+  let again = false
+  let stopped = false
+
+  const schedule = (ms: number) => {
+    if (stopped) return
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(look, Math.max(0, ms))
+  }
+
+  function look() {
+    if (running) {
+      again = true
+      return
+    }
+    running = collect(ctx)
+      .then((waitMs) => schedule(waitMs ?? RECOVERY_INTERVAL_MS))
+      .catch((error) => {
+        ctx.lifecycle.emit('pipeline:error', { where: 'collector', error })
+        schedule(RECOVERY_INTERVAL_MS)
+      })
+      .finally(() => {
+        running = undefined
+        if (again && !stopped) {
+          again = false
+          look()
+        }
+      })
+  }
+
+  schedule(0)
+  return {
+    poke: () => {
+      if (!stopped) look()
+    },
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      await running
+    },
+  }
+}
+
+/** One look: batch what is due, or say how long to wait. */
+async function collect(ctx: PipelineContext): Promise<number | undefined> {
+  for (;;) {
+    const now = ctx.now()
+    const waiting = await waitingSummary(ctx.db, now)
+    if (waiting.count === 0 || !waiting.oldest || !waiting.newest) {
+      return waiting.nextDue ? waiting.nextDue.getTime() - now.getTime() : undefined
+    }
+    const decision = coalesceDecision({
+      oldestReceivedAt: new Date(waiting.oldest).getTime(),
+      newestReceivedAt: new Date(waiting.newest).getTime(),
+      now: now.getTime(),
+      windowMs: ctx.coalesce.windowMs,
+      maxWaitMs: ctx.coalesce.maxWaitMs,
+    })
+    if ('waitMs' in decision) return decision.waitMs
+    const batchId = randomUUID()
+    const claimed = await ctx.db
+      .transaction(async (tx) => {
+        const ids = await claimIntoBatch(tx, batchId, now, ctx.coalesce.maxBatchEvents)
+        if (ids.length === 0) throw new NothingClaimed()
+        await ctx.boss.send(QUEUES.plan, { batchId }, { db: tx.boss })
+        return ids
+      })
+      .catch((error) => {
+        if (error instanceof NothingClaimed) return []
+        throw error
+      })
+    if (claimed.length === 0) return undefined
+    ctx.lifecycle.emit('batch:created', { batchId, events: claimed.length })
+    ctx.wake(QUEUES.plan)
+  }
+}
+
+// Rolls back the empty batch row when another replica took the events first.
+class NothingClaimed extends Error {}

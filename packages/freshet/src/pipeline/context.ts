@@ -1,0 +1,52 @@
+import type { PgBoss } from 'pg-boss'
+import type { ContentChange, Plan } from '../core/domain.ts'
+import type { Discovery } from '../discovery/types.ts'
+import type { Db } from '../store/db.ts'
+import type { PodRetryPolicy } from '../targets/nextjs-pods.ts'
+import type { CdnTarget, PodClient } from '../targets/types.ts'
+import type { Lifecycle } from './lifecycle.ts'
+
+/** From changes to paths and tags. The CMS-aware planner and the explicit one both fit. */
+export interface Planner {
+  plan(changes: ContentChange[], signal: AbortSignal): Promise<Plan>
+}
+
+export interface PodsStageOptions {
+  discovery: Discovery
+  client: PodClient
+  retry: PodRetryPolicy
+  concurrency: number
+  stageAttempts: number
+}
+
+export interface CdnDistribution {
+  target: CdnTarget
+  maxPathsInProgress: number
+  maxWildcardsInProgress: number
+  tags: boolean
+  rscVariants: boolean
+  collapse?: number | undefined
+  pollInitialMs: number
+  pollMaxMs: number
+  deadlineMinutes: number
+}
+
+export interface CoalesceOptions {
+  windowMs: number
+  maxWaitMs: number
+  maxBatchEvents: number
+}
+
+/** Everything a stage needs, injected. */
+export interface PipelineContext {
+  db: Db
+  boss: PgBoss
+  lifecycle: Lifecycle
+  now: () => Date
+  planner: Planner
+  pods: PodsStageOptions | undefined
+  cdn: CdnDistribution[]
+  coalesce: CoalesceOptions
+  /** Wakes this process's worker of a queue, so a hand-off costs no polling interval. */
+  wake(queue: string): void
+}

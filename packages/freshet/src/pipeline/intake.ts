@@ -1,0 +1,58 @@
+import type { Db } from '../store/db.ts'
+import { type Accepted, insertEvents, type NewEvent } from '../store/events.ts'
+
+interface Pending {
+  event: NewEvent
+  resolve: (accepted: Accepted) => void
+  reject: (error: unknown) => void
+}
+
+export interface IntakeWriter {
+  /** Resolves once the event is committed: only then may the webhook be answered 2xx. */
+  write(event: NewEvent): Promise<Accepted>
+  /** Resolves when every pending write has been committed (or failed). */
+  drain(): Promise<void>
+}
+
+/**
+ * Batches inserts across concurrent requests: requests arriving while one insert is in flight
+ * are written together by the next, so throughput grows with load at one round trip each.
+ */
+export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 500): IntakeWriter {
+  let queue: Pending[] = []
+  let flushing: Promise<void> | undefined
+
+  async function flush() {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch)
+      queue = queue.slice(batch.length)
+      try {
+        const accepted = await insertEvents(
+          db,
+          batch.map((p) => p.event),
+        )
+        batch.forEach((p, i) => {
+          const result = accepted[i]
+          if (result) p.resolve(result)
+          else p.reject(new Error('[freshet] [intake] insert returned no row'))
+        })
+        onCommitted()
+      } catch (error) {
+        for (const p of batch) p.reject(error)
+      }
+    }
+    flushing = undefined
+  }
+
+  return {
+    write(event) {
+      return new Promise<Accepted>((resolve, reject) => {
+        queue.push({ event, resolve, reject })
+        flushing ??= flush()
+      })
+    },
+    async drain() {
+      while (flushing) await flushing
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import { EventEmitter } from 'node:events'
+import type { DeliveryStatus } from '../core/domain.ts'
+
+/**
+ * What the pipeline announces as it works. Logs, metrics and the web page subscribe; the
+ * pipeline never imports a logger.
+ */
+export interface LifecycleEvents {
+  'event:received': [{ id: string; source: string; duplicate: boolean }]
+  'event:ignored': [{ source: string; reason: string }]
+  'batch:created': [{ batchId: string; events: number }]
+  'batch:planned': [{ batchId: string; paths: number; tags: number }]
+  'stage:started': [{ batchId: string; stage: string }]
+  'stage:ended': [{ batchId: string; stage: string; ms: number }]
+  'stage:skipped': [{ batchId: string; stage: string; reason: string }]
+  'stage:retrying': [{ batchId: string; stage: string; error: string }]
+  'pod:delivered': [
+    {
+      batchId: string
+      podId: string
+      status: DeliveryStatus
+      attempts: number
+      ms: number
+      error?: string | undefined
+    },
+  ]
+  'pods:confirmed': [{ batchId: string; pods: number }]
+  'cdn:call': [{ distributionId: string; operation: string; outcome: string }]
+  'cdn:created': [
+    { batchId: string; distributionId: string; invalidationId: string; items: number },
+  ]
+  'cdn:completed': [{ batchId: string; distributionId: string; invalidationId: string }]
+  'batch:completed': [{ batchId: string; events: number; ms: number }]
+  'batch:failed': [{ batchId: string; stage: string; error: string }]
+  'event:finished': [{ id: string; source: string; status: 'completed' | 'failed' }]
+  'pipeline:error': [{ where: string; error: unknown }]
+}
+
+export type Lifecycle = EventEmitter<LifecycleEvents>
+
+export const createLifecycle = (): Lifecycle => new EventEmitter<LifecycleEvents>()

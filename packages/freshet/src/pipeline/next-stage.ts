@@ -1,0 +1,33 @@
+import type { BatchStatus } from '../core/domain.ts'
+import type { PipelineContext } from './context.ts'
+import { advance } from './transitions.ts'
+
+const ORDER: BatchStatus[] = ['planning', 'pods', 'cdn', 'tracking', 'completed']
+
+function unconfigured(ctx: PipelineContext, stage: BatchStatus): string | undefined {
+  if (stage === 'pods' && !ctx.pods) return 'no pods configured (pods.discovery)'
+  if ((stage === 'cdn' || stage === 'tracking') && ctx.cdn.length === 0)
+    return 'no CDN configured (cdn.cloudfront)'
+  return undefined
+}
+
+/**
+ * Hands the batch to the next configured stage, in one transaction. Unconfigured stages (or all
+ * of them, when `skipAll` says why) are recorded as skipped, so the event shows what did not
+ * happen.
+ */
+export async function advanceToNextStage(
+  ctx: PipelineContext,
+  batchId: string,
+  from: BatchStatus,
+  skipAll?: string,
+) {
+  const skipped: Partial<Record<BatchStatus, string>> = {}
+  for (const stage of ORDER.slice(ORDER.indexOf(from) + 1)) {
+    if (stage === 'completed') break
+    const reason = skipAll ?? unconfigured(ctx, stage)
+    if (!reason) return advance(ctx, batchId, from, stage, { skipped })
+    skipped[stage] = reason
+  }
+  await advance(ctx, batchId, from, 'completed', { skipped })
+}

@@ -1,0 +1,133 @@
+import { PgBoss } from 'pg-boss'
+import { getBatch, reopenBatch } from '../store/batches.ts'
+import type { Db } from '../store/db.ts'
+import type { Accepted, NewEvent } from '../store/events.ts'
+import { type Collector, startCollector } from './collector.ts'
+import type { PipelineContext } from './context.ts'
+import { createIntakeWriter, type IntakeWriter } from './intake.ts'
+import { createQueues, QUEUES, type StageJob } from './queues.ts'
+import { runCdnStage } from './stage-cdn.ts'
+import { runPlanStage } from './stage-plan.ts'
+import { runPodsStage } from './stage-pods.ts'
+import { runTrackStage } from './stage-track.ts'
+import { fail, recordStageError } from './transitions.ts'
+
+export interface Pipeline {
+  /** Persists an event; resolves only once it is durable. */
+  accept(event: NewEvent): Promise<Accepted>
+  /** Puts a failed batch back at the stage that failed. */
+  retry(batchId: string): Promise<string | undefined>
+  stop(graceMs?: number): Promise<void>
+}
+
+export function createBoss(db: Db, store: { url?: string | undefined; schema: string }) {
+  const common = {
+    schema: `${store.schema}_jobs`,
+    useListenNotify: true,
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
+  }
+  return db.kind === 'pglite'
+    ? new PgBoss({ ...common, db: db.boss, backend: 'pglite' })
+    : new PgBoss({ ...common, connectionString: store.url, max: 4 })
+}
+
+// NOTIFY wakes workers when a job is inserted; a delayed job (a retry's backoff, a later
+// tracking poll, a dead letter) is only found by polling, so poll often enough for those.
+const POLLING = { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }
+
+type Handler = (ctx: PipelineContext, job: StageJob, signal: AbortSignal) => Promise<void>
+
+const STAGES: Array<[string, string, Handler, number]> = [
+  [QUEUES.plan, 'planning', (ctx, job, signal) => runPlanStage(ctx, job.batchId, signal), 4],
+  [QUEUES.pods, 'pods', (ctx, job, signal) => runPodsStage(ctx, job.batchId, signal), 4],
+  [QUEUES.cdn, 'cdn', (ctx, job, signal) => runCdnStage(ctx, job.batchId, signal), 2],
+  [QUEUES.track, 'tracking', runTrackStage, 4],
+]
+
+/** Starts the workers of every stage and the collector. `ctx.wake` is wired here. */
+export async function startPipeline(
+  base: Omit<PipelineContext, 'wake'>,
+  podsStageAttempts: number,
+): Promise<Pipeline> {
+  const workers = new Map<string, string[]>()
+  const ctx: PipelineContext = {
+    ...base,
+    wake: (queue) => {
+      for (const id of workers.get(queue) ?? []) base.boss.notifyWorker(id)
+    },
+  }
+  await createQueues(ctx.boss, podsStageAttempts)
+  for (const [queue, stage, handler, concurrency] of STAGES) {
+    const id = await ctx.boss.work<StageJob>(
+      queue,
+      { ...POLLING, localConcurrency: concurrency },
+      async ([job]) => {
+        if (job) await runStage(ctx, stage, handler, job.data, job.signal)
+      },
+    )
+    workers.set(queue, [id])
+  }
+  workers.set(QUEUES.failed, [
+    await ctx.boss.work<StageJob>(QUEUES.failed, POLLING, async ([job]) => {
+      if (job) await failExhausted(ctx, job.data.batchId)
+    }),
+  ])
+  const collector: Collector = startCollector(ctx)
+  const intake: IntakeWriter = createIntakeWriter(ctx.db, () => collector.poke())
+  return {
+    accept: (event) => intake.write(event),
+    retry: (batchId) => retryBatch(ctx, batchId),
+    async stop(graceMs = 10_000) {
+      await intake.drain()
+      await collector.stop()
+      await ctx.boss.stop({ graceful: true, timeout: graceMs, close: ctx.db.kind !== 'pglite' })
+    },
+  }
+}
+
+async function runStage(
+  ctx: PipelineContext,
+  stage: string,
+  handler: Handler,
+  job: StageJob,
+  signal: AbortSignal,
+) {
+  const started = performance.now()
+  ctx.lifecycle.emit('stage:started', { batchId: job.batchId, stage })
+  try {
+    await handler(ctx, job, signal)
+    ctx.lifecycle.emit('stage:ended', {
+      batchId: job.batchId,
+      stage,
+      ms: performance.now() - started,
+    })
+  } catch (error) {
+    await recordStageError(ctx, job.batchId, stage, error)
+    throw error
+  }
+}
+
+/** A stage's job exhausted its retries (or expired with its worker): the batch fails, with why. */
+async function failExhausted(ctx: PipelineContext, batchId: string) {
+  const batch = await getBatch(ctx.db, batchId)
+  if (!batch || batch.status === 'completed' || batch.status === 'failed') return
+  const reason = batch.error ?? 'retries exhausted'
+  await fail(ctx, batchId, batch.status, `${reason} (after all retries)`)
+}
+
+async function retryBatch(ctx: PipelineContext, batchId: string) {
+  const stage = await ctx.db.transaction(async (tx) => {
+    const reopened = await reopenBatch(tx, batchId)
+    const queue = reopened ? queueOf(reopened) : undefined
+    if (queue) await ctx.boss.send(queue, { batchId, poll: 0 }, { db: tx.boss })
+    return reopened
+  })
+  const queue = stage ? queueOf(stage) : undefined
+  if (queue) ctx.wake(queue)
+  return stage
+}
+
+function queueOf(stage: string): string | undefined {
+  return STAGES.find(([, name]) => name === stage)?.[0]
+}

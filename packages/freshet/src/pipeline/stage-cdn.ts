@@ -1,0 +1,70 @@
+import { cdnItems } from '../core/cdn-items.ts'
+import { recordInvalidation } from '../store/invalidations.ts'
+import { submitInvalidations } from '../targets/cloudfront-submit.ts'
+import { CdnError } from '../targets/types.ts'
+import type { CdnDistribution, PipelineContext } from './context.ts'
+import { advance, batchAt, fail } from './transitions.ts'
+
+/**
+ * cdn: only after every pod confirmed. Each distribution gets the plan as chunks under its
+ * limits; the CallerReference is derived from batch, distribution and chunk, so running this
+ * again after a crash returns the invalidations already created instead of new ones.
+ */
+export async function runCdnStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
+  const batch = await batchAt(ctx, batchId, 'cdn')
+  if (!batch) return
+  const plan = {
+    paths: (batch.plan?.paths ?? []).map((p) => p.value),
+    tags: (batch.plan?.tags ?? []).map((t) => t.value),
+  }
+  try {
+    for (const distribution of ctx.cdn) await submit(ctx, batchId, distribution, plan, signal)
+  } catch (error) {
+    if (error instanceof CdnError && !error.retryable)
+      return fail(ctx, batchId, 'cdn', error.message)
+    throw error
+  }
+  await advance(ctx, batchId, 'cdn', 'tracking', { job: { batchId, poll: 0 } })
+}
+
+async function submit(
+  ctx: PipelineContext,
+  batchId: string,
+  distribution: CdnDistribution,
+  plan: { paths: string[]; tags: string[] },
+  signal: AbortSignal,
+) {
+  const { target } = distribution
+  const { items } = cdnItems(plan, {
+    tags: distribution.tags,
+    rscVariants: distribution.rscVariants,
+    ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
+  })
+  if (items.length === 0) return
+  await submitInvalidations({
+    target,
+    batchId,
+    items,
+    limits: {
+      maxPaths: distribution.maxPathsInProgress,
+      maxWildcards: distribution.maxWildcardsInProgress,
+    },
+    signal,
+    onCreated: async (record) => {
+      await recordInvalidation(ctx.db, batchId, {
+        distributionId: target.distributionId,
+        chunk: record.chunk,
+        callerReference: record.callerReference,
+        invalidationId: record.invalidationId,
+        status: record.status,
+        items: record.paths.length,
+      })
+      ctx.lifecycle.emit('cdn:created', {
+        batchId,
+        distributionId: target.distributionId,
+        invalidationId: record.invalidationId,
+        items: record.paths.length,
+      })
+    },
+  })
+}

@@ -1,0 +1,91 @@
+import type { Pod } from '../discovery/types.ts'
+import { listDeliveries, recordDelivery } from '../store/deliveries.ts'
+import { deliverToPods, type PodDelivery } from '../targets/nextjs-pods.ts'
+import type { PipelineContext, PodsStageOptions } from './context.ts'
+import { advanceToNextStage } from './next-stage.ts'
+import { batchAt } from './transitions.ts'
+
+// Pods that appear while a batch is delivered join it; after this many rounds the set is
+// taken as settled (a pod appearing later catches up on its own).
+const DISCOVERY_ROUNDS = 3
+
+/**
+ * pods: every current pod revalidates the plan and confirms. A pod that disappears is dropped,
+ * not failed; one that appears joins. Any pod that does not confirm fails the attempt (the job
+ * retries with backoff); the CDN is never purged before every pod confirmed.
+ */
+export async function runPodsStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
+  const batch = await batchAt(ctx, batchId, 'pods')
+  const pods = ctx.pods
+  if (!batch || !pods) return
+  const request = {
+    paths: (batch.plan?.paths ?? []).map((p) => p.value),
+    tags: (batch.plan?.tags ?? []).map((t) => t.value),
+  }
+  const previous = await listDeliveries(ctx.db, batchId)
+  const confirmed = new Set(previous.filter((d) => d.status === 'confirmed').map((d) => d.pod_id))
+
+  for (let round = 0; round < DISCOVERY_ROUNDS; round++) {
+    const current = await listPods(pods, signal)
+    const todo = current.filter((pod) => !confirmed.has(pod.id))
+    if (todo.length === 0) break
+    const results = await deliverToPods({
+      client: pods.client,
+      pods: todo,
+      request,
+      retry: pods.retry,
+      concurrency: pods.concurrency,
+      signal,
+      onResult: (delivery) => record(ctx, batchId, delivery),
+    })
+    for (const r of results) if (r.status === 'confirmed') confirmed.add(r.pod.id)
+    await failUnlessGone(
+      ctx,
+      batchId,
+      pods,
+      results.filter((r) => r.status === 'failed'),
+      signal,
+    )
+  }
+  ctx.lifecycle.emit('pods:confirmed', { batchId, pods: confirmed.size })
+  await advanceToNextStage(ctx, batchId, 'pods')
+}
+
+async function listPods(pods: PodsStageOptions, signal: AbortSignal): Promise<Pod[]> {
+  const current = await pods.discovery.list(signal)
+  if (current.length === 0)
+    throw new Error(`[freshet] [pods] ${pods.discovery.name} discovery found no pods`)
+  return current
+}
+
+async function record(ctx: PipelineContext, batchId: string, delivery: PodDelivery) {
+  await recordDelivery(ctx.db, batchId, delivery, ctx.now())
+  ctx.lifecycle.emit('pod:delivered', {
+    batchId,
+    podId: delivery.pod.id,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    ms: delivery.ms,
+    error: delivery.error,
+  })
+}
+
+/** Failed pods that discovery no longer lists are dropped; any other failure fails the attempt. */
+async function failUnlessGone(
+  ctx: PipelineContext,
+  batchId: string,
+  pods: PodsStageOptions,
+  failed: PodDelivery[],
+  signal: AbortSignal,
+) {
+  if (failed.length === 0) return
+  const present = new Set((await pods.discovery.list(signal)).map((pod) => pod.id))
+  const stillThere = failed.filter((f) => present.has(f.pod.id))
+  for (const gone of failed.filter((f) => !present.has(f.pod.id))) {
+    await recordDelivery(ctx.db, batchId, { ...gone, status: 'dropped', attempts: 0 }, ctx.now())
+  }
+  if (stillThere.length > 0) {
+    const named = stillThere.map((f) => `${f.pod.id} (${f.error ?? 'failed'})`).join('; ')
+    throw new Error(`[freshet] [pods] not confirmed by ${stillThere.length} pod(s): ${named}`)
+  }
+}

@@ -1,0 +1,86 @@
+import type { BatchStatus } from '../core/domain.ts'
+import { advanceBatch, failBatch, getBatch } from '../store/batches.ts'
+import type { PipelineContext } from './context.ts'
+import { QUEUES, type StageJob, type StageQueue } from './queues.ts'
+
+const NEXT_QUEUE: Partial<Record<BatchStatus, StageQueue>> = {
+  pods: 'pods',
+  cdn: 'cdn',
+  tracking: 'track',
+}
+
+/**
+ * Ends a stage and hands the batch to the next one in one transaction: the job for the next
+ * stage exists exactly when the batch says it is there.
+ */
+export async function advance(
+  ctx: PipelineContext,
+  batchId: string,
+  from: BatchStatus,
+  to: BatchStatus,
+  options: {
+    skipped?: Partial<Record<BatchStatus, string>>
+    job?: StageJob
+    startAfterSeconds?: number
+  } = {},
+) {
+  const queue = NEXT_QUEUE[to]
+  await ctx.db.transaction(async (tx) => {
+    await advanceBatch(tx, batchId, from, to, ctx.now(), options.skipped)
+    if (queue) {
+      await ctx.boss.send(QUEUES[queue], options.job ?? { batchId }, {
+        db: tx.boss,
+        singletonKey: `${batchId}:${to}`,
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+      })
+    }
+  })
+  for (const [stage, reason] of Object.entries(options.skipped ?? {})) {
+    ctx.lifecycle.emit('stage:skipped', { batchId, stage, reason })
+  }
+  if (queue) ctx.wake(QUEUES[queue])
+  if (to === 'completed') await announceFinished(ctx, batchId, 'completed')
+}
+
+export async function fail(ctx: PipelineContext, batchId: string, stage: string, error: string) {
+  await failBatch(ctx.db, batchId, stage, error, ctx.now())
+  ctx.lifecycle.emit('batch:failed', { batchId, stage, error })
+  await announceFinished(ctx, batchId, 'failed')
+}
+
+async function announceFinished(
+  ctx: PipelineContext,
+  batchId: string,
+  status: 'completed' | 'failed',
+) {
+  const events = await ctx.db.query<{ id: string; source: string }>(
+    'SELECT id, source FROM events WHERE batch_id = $1',
+    [batchId],
+  )
+  if (status === 'completed') {
+    const batch = await getBatch(ctx.db, batchId)
+    const ms = batch ? ctx.now().getTime() - new Date(batch.created_at).getTime() : 0
+    ctx.lifecycle.emit('batch:completed', { batchId, events: events.length, ms })
+  }
+  for (const event of events)
+    ctx.lifecycle.emit('event:finished', { id: event.id, source: event.source, status })
+}
+
+/** A stage runs only while its batch is there: a redelivered job after a crash is a no-op. */
+export async function batchAt(ctx: PipelineContext, batchId: string, stage: BatchStatus) {
+  const batch = await getBatch(ctx.db, batchId)
+  return batch?.status === stage ? batch : undefined
+}
+
+export async function recordStageError(
+  ctx: PipelineContext,
+  batchId: string,
+  stage: string,
+  error: unknown,
+) {
+  const message = error instanceof Error ? error.message : String(error)
+  await ctx.db
+    .query('UPDATE batches SET error = $2 WHERE id = $1', [batchId, message])
+    .catch(() => {})
+  ctx.lifecycle.emit('stage:retrying', { batchId, stage, error: message })
+}

@@ -1,0 +1,178 @@
+import { mkdirSync } from 'node:fs'
+import { serve } from '@hono/node-server'
+import { createDistributions } from './cdn.ts'
+import type { Config } from './config/schema.ts'
+import { createDiscovery } from './discovery/index.ts'
+import { createApp } from './http/app.ts'
+import { createLogger, logLifecycle } from './observability/logging.ts'
+import { createMetrics } from './observability/metrics.ts'
+import type { PodsStageOptions } from './pipeline/context.ts'
+import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
+import { createBoss, type Pipeline, startPipeline } from './pipeline/runtime.ts'
+import { createPlanner } from './planner/index.ts'
+import { createSources } from './sources/index.ts'
+import type { Db } from './store/db.ts'
+import { migrate } from './store/migrations.ts'
+import { openPglite } from './store/pglite.ts'
+import { openPostgres } from './store/postgres.ts'
+import { createPodClient } from './targets/pod-client.ts'
+
+export async function openStore(store: Config['store']): Promise<Db> {
+  if (store.url) return openPostgres(store.url, store.schema)
+  mkdirSync(store.dir, { recursive: true })
+  return openPglite(store.dir)
+}
+
+export interface Service {
+  db: Db
+  lifecycle: Lifecycle
+  pipeline: Pipeline
+  app: ReturnType<typeof createApp>
+  /** What is not configured yet, for the start-up message. */
+  unconfigured: string[]
+  stop(): Promise<void>
+}
+
+function podsStage(config: Config, lifecycle: Lifecycle): PodsStageOptions | undefined {
+  if (!config.pods) return undefined
+  const { retry } = config.pods
+  return {
+    discovery: createDiscovery(config.pods.discovery, {
+      onError: (error) => lifecycle.emit('pipeline:error', { where: 'discovery', error }),
+    }),
+    client: createPodClient({ token: config.pods.token, timeoutMs: retry.timeoutMs }),
+    retry,
+    concurrency: config.pods.concurrency,
+    stageAttempts: config.pods.stageAttempts,
+  }
+}
+
+function unconfiguredParts(config: Config): string[] {
+  const missing: string[] = []
+  if (Object.keys(config.sources).length === 0)
+    missing.push('no webhook sources (sources.generic, sources.directus, sources.contentful)')
+  if (!config.pods) missing.push('no pods (pods.discovery): the pods stage is skipped')
+  if (!config.cdn?.cloudfront) missing.push('no CDN (cdn.cloudfront): the cdn stage is skipped')
+  if (!config.server.adminToken)
+    missing.push('no admin token (server.adminToken): the admin API answers 401')
+  return missing
+}
+
+/** Builds the whole service from its configuration: store, jobs, pipeline and HTTP app. */
+export async function createService(
+  config: Config,
+  options: { lifecycle?: Lifecycle; now?: () => Date } = {},
+): Promise<Service> {
+  const lifecycle = options.lifecycle ?? createLifecycle()
+  const now = options.now ?? (() => new Date())
+  const db = await openStore(config.store)
+  await migrate(db)
+  const boss = createBoss(db, config.store)
+  boss.on('error', (error) => lifecycle.emit('pipeline:error', { where: 'jobs', error }))
+  await boss.start()
+  const plannerOptions = {
+    rules: config.routes,
+    db,
+    depthLimit: config.planner.depthLimit,
+    throughRoutedItems: config.planner.throughRoutedItems,
+    relationsTtlMs: config.planner.relationsTtlMs,
+    retry: config.planner.retry,
+    now,
+    ...cmsOptions(config),
+  }
+  const planner = createPlanner(plannerOptions)
+  const pods = podsStage(config, lifecycle)
+  const pipeline = await startPipeline(
+    {
+      db,
+      boss,
+      lifecycle,
+      now,
+      planner,
+      pods,
+      cdn: createDistributions(config, lifecycle),
+      coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
+    },
+    pods?.stageAttempts ?? 1,
+  )
+  let accepting = true
+  const metrics = createMetrics(lifecycle)
+  const app = createApp({
+    db,
+    sources: createSources(config.sources),
+    pipeline,
+    simulate: { plan: (changes, signal) => planner.simulate(changes, signal) },
+    lifecycle,
+    adminToken: config.server.adminToken,
+    metrics,
+    accepting: () => accepting,
+    now,
+  })
+  return {
+    db,
+    lifecycle,
+    pipeline,
+    app,
+    unconfigured: unconfiguredParts(config),
+    async stop() {
+      accepting = false
+      await pipeline.stop(config.server.shutdownGraceMs)
+      await pods?.discovery.close?.()
+      await db.close()
+    },
+  }
+}
+
+function cmsOptions(config: Config) {
+  const { directus, contentful } = config.sources
+  return {
+    ...(directus?.url && directus.token
+      ? { directus: { url: directus.url, token: directus.token } }
+      : {}),
+    ...(contentful?.spaceId && contentful.accessToken
+      ? {
+          contentful: {
+            spaceId: contentful.spaceId,
+            environment: contentful.environment,
+            accessToken: contentful.accessToken,
+          },
+        }
+      : {}),
+  }
+}
+
+/** `freshet serve`: the service on a port, stopping cleanly on SIGTERM/SIGINT. */
+export async function serveService(config: Config, configFile: string | undefined) {
+  const log = createLogger()
+  const lifecycle = createLifecycle()
+  logLifecycle(lifecycle, log)
+  const service = await createService(config, { lifecycle })
+  const server = serve(
+    { fetch: service.app.fetch, port: config.server.port, hostname: config.server.host },
+    (info) => {
+      log.info(
+        {
+          address: info.address,
+          port: info.port,
+          config: configFile ?? '(none: defaults)',
+          store: config.store.url ? 'postgresql' : `embedded (${config.store.dir})`,
+        },
+        `freshet listening on http://${info.address}:${info.port}`,
+      )
+      for (const missing of service.unconfigured) log.warn(`not configured yet: ${missing}`)
+    },
+  )
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'stopping: no new webhooks; finishing or handing back in-flight work')
+    server.close()
+    await service.stop()
+    log.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+  return { service, server }
+}

@@ -1,0 +1,65 @@
+import { type BatchRow, getBatch } from './batches.ts'
+import type { Db } from './db.ts'
+import { listDeliveries } from './deliveries.ts'
+import { type EventRow, getEvent } from './events.ts'
+import { listInvalidations } from './invalidations.ts'
+
+/** An event as the API and the web page show it: from webhook to Completed. */
+export async function eventView(db: Db, id: string) {
+  const event = await getEvent(db, id)
+  if (!event) return undefined
+  const batch = event.batch_id ? await getBatch(db, event.batch_id) : undefined
+  const [pods, invalidations] = batch
+    ? await Promise.all([listDeliveries(db, batch.id), listInvalidations(db, batch.id)])
+    : [[], []]
+  return {
+    ...eventSummary(event),
+    changes: event.changes,
+    batch: batch ? batchSummary(batch) : null,
+    pods: pods.map((d) => ({
+      id: d.pod_id,
+      url: d.pod_url,
+      status: d.status,
+      attempts: d.attempts,
+      error: d.error,
+      at: d.finished_at,
+    })),
+    invalidations: invalidations.map((i) => ({
+      distributionId: i.distribution_id,
+      chunk: i.chunk,
+      id: i.invalidation_id,
+      callerReference: i.caller_reference,
+      status: i.status,
+      items: i.items,
+      createdAt: i.created_at,
+      completedAt: i.completed_at,
+    })),
+  }
+}
+
+export function eventSummary(event: EventRow) {
+  return {
+    id: event.id,
+    source: event.source,
+    status: event.status,
+    receivedAt: event.received_at,
+    notBefore: event.not_before,
+    finishedAt: event.finished_at,
+    bodyDigest: event.body_digest,
+    batchId: event.batch_id,
+    error: event.error,
+  }
+}
+
+function batchSummary(batch: BatchRow) {
+  return {
+    id: batch.id,
+    status: batch.status,
+    createdAt: batch.created_at,
+    finishedAt: batch.finished_at,
+    stages: batch.stages,
+    plan: batch.plan,
+    failedStage: batch.failed_stage,
+    error: batch.error,
+  }
+}
