@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { genericBody } from '../sources/generic.ts'
 import { parseJsonBody } from '../sources/json.ts'
+import { monthlyBill, monthOf, monthRange } from '../store/billing.ts'
 import { eventSummary, eventView } from '../store/event-view.ts'
 import { getEvent, listEvents } from '../store/events.ts'
 import { requireAdmin } from './auth.ts'
@@ -81,6 +82,14 @@ export function adminRoutes(deps: AppDeps) {
     const stage = await deps.pipeline.retry(event.batch_id)
     if (!stage) throw new HttpError(409, 'not_failed', `event ${event.id} cannot be retried`)
     return c.json({ id: event.id, status: stage, batchId: event.batch_id }, 202)
+  })
+
+  // CloudFront bills per distribution per calendar month; this counts only what freshet created.
+  api.get('/billing', async (c) => {
+    const month = c.req.query('month') ?? monthOf(deps.now())
+    if (!monthRange(month))
+      throw badRequest('invalid_query', `month: expected YYYY-MM (e.g. 2026-04), got "${month}"`)
+    return c.json(await monthlyBill(deps.db, month))
   })
 
   api.post('/invalidations', async (c) => {

@@ -43,6 +43,12 @@ export function createMetrics(lifecycle: Lifecycle, options: { defaultMetrics?: 
     labelNames: ['operation', 'outcome'],
     registers: [registry],
   })
+  const billed = new Counter({
+    name: 'freshet_cloudfront_paths_billed_total',
+    help: 'Paths (a wildcard or #tag counts one) in the invalidations freshet created, by distribution. CloudFront bills each past 1,000 a month.',
+    labelNames: ['distribution'],
+    registers: [registry],
+  })
   const failures = new Counter({
     name: 'freshet_batches_failed_total',
     help: 'Batches that failed (retries exhausted or a permanent error), by stage. Retry by hand.',
@@ -65,6 +71,7 @@ export function createMetrics(lifecycle: Lifecycle, options: { defaultMetrics?: 
   lifecycle.on('stage:retrying', (e) => retries.inc({ stage: e.stage }))
   lifecycle.on('pod:delivered', (e) => deliveries.inc({ outcome: e.status }))
   lifecycle.on('cdn:call', (e) => cdnCalls.inc({ operation: e.operation, outcome: e.outcome }))
+  lifecycle.on('cdn:billed', (e) => billed.inc({ distribution: e.distributionId }, e.paths))
   lifecycle.on('batch:failed', (e) => failures.inc({ stage: e.stage }))
 
   return { contentType: registry.contentType, render: () => registry.metrics(), registry }

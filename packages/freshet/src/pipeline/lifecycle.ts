@@ -29,6 +29,8 @@ export interface LifecycleEvents {
   'cdn:created': [
     { batchId: string; distributionId: string; invalidationId: string; items: number },
   ]
+  /** A newly recorded invalidation: CloudFront bills its items (not on a retry that found it). */
+  'cdn:billed': [{ batchId: string; distributionId: string; paths: number }]
   'cdn:completed': [{ batchId: string; distributionId: string; invalidationId: string }]
   'batch:completed': [{ batchId: string; events: number; ms: number }]
   'batch:failed': [{ batchId: string; stage: string; error: string }]

@@ -1,4 +1,5 @@
 import { cdnItems } from '../core/cdn-items.ts'
+import { invalidationRecorded } from '../store/billing.ts'
 import { recordInvalidation } from '../store/invalidations.ts'
 import { submitInvalidations } from '../targets/cloudfront-submit.ts'
 import { CdnError } from '../targets/types.ts'
@@ -51,6 +52,7 @@ async function submit(
     },
     signal,
     onCreated: async (record) => {
+      const known = await invalidationRecorded(ctx.db, batchId, target.distributionId, record.chunk)
       await recordInvalidation(ctx.db, batchId, {
         distributionId: target.distributionId,
         chunk: record.chunk,
@@ -65,6 +67,12 @@ async function submit(
         invalidationId: record.invalidationId,
         items: record.paths.length,
       })
+      if (!known)
+        ctx.lifecycle.emit('cdn:billed', {
+          batchId,
+          distributionId: target.distributionId,
+          paths: record.paths.length,
+        })
     },
   })
 }

@@ -24,6 +24,10 @@ export async function eventView(db: Db, id: string) {
       error: d.error,
       at: d.finished_at,
     })),
+    /** Paths this event's batch added to the CloudFront bill (every distribution). */
+    pathsBilled: invalidations
+      .filter((i) => i.invalidation_id)
+      .reduce((sum, i) => sum + i.items, 0),
     invalidations: invalidations.map((i) => ({
       distributionId: i.distribution_id,
       chunk: i.chunk,
