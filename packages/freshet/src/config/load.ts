@@ -64,11 +64,16 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv, file: string):
   return result.data
 }
 
-// DATABASE_URL switches the store to PostgreSQL when the file does not name one.
+// DATABASE_URL switches the store to PostgreSQL, and PORT moves the server, when the file does
+// not say otherwise (the conventions of container platforms).
 function applyEnvironment(value: Record<string, unknown>, env: NodeJS.ProcessEnv) {
-  if (!env.DATABASE_URL || typeof value !== 'object' || value === null) return
+  if (typeof value !== 'object' || value === null) return
   const store = (value.store ?? {}) as Record<string, unknown>
-  if (store.url === undefined) value.store = { ...store, url: env.DATABASE_URL }
+  if (env.DATABASE_URL && store.url === undefined) value.store = { ...store, url: env.DATABASE_URL }
+  const server = (value.server ?? {}) as Record<string, unknown>
+  if (env.PORT && server.port === undefined && /^\d+$/.test(env.PORT)) {
+    value.server = { ...server, port: Number(env.PORT) }
+  }
 }
 
 function describeIssues(error: z.ZodError, unset: Map<string, string>): string[] {
