@@ -26,7 +26,7 @@ export async function startTestService() {
       sources: { generic: { token: HOOK_TOKEN } },
       planner: { coalesce: { windowMs: 0, maxWaitMs: 0 } },
     },
-    {},
+    {} as NodeJS.ProcessEnv,
     'http-tests',
   )
   const service: Service = await createService(config)

@@ -26,7 +26,7 @@ describe('POST /hooks/generic', () => {
     expect(stored.status).toBe(200)
     expect(await stored.json()).toMatchObject({ id, source: 'generic' })
     // No pods and no CDN configured: every stage is skipped, and the event says so.
-    const final = (await settle(h, id)) as { status: string; batch: { stages: object } }
+    const final = (await settle(h, id)) as unknown as { status: string; batch: { stages: object } }
     expect(final.status).toBe('completed')
     expect(final.batch.stages).toMatchObject({ pods: { skipped: expect.any(String) } })
   })
