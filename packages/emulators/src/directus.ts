@@ -167,7 +167,9 @@ const has = (set: unknown, value: unknown) =>
 
 function test(actual: unknown, op: string, expected: unknown): boolean {
   const values = Array.isArray(actual) ? actual : [actual]
-  const num = (v: unknown) => Number(v)
+  // Numbers compare as numbers; dates (`2026-05-01T10:00:00Z`, what a publish sweep sends) as dates.
+  const num = (v: unknown) =>
+    typeof v === 'string' && Number.isNaN(Number(v)) ? Date.parse(v) : Number(v)
   const one = (a: unknown): boolean => {
     switch (op) {
       case '_eq':

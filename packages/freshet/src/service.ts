@@ -4,11 +4,14 @@ import { createDistributions } from './cdn.ts'
 import type { Config } from './config/schema.ts'
 import { createDiscovery } from './discovery/index.ts'
 import { createApp } from './http/app.ts'
+import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
 import { createMetrics } from './observability/metrics.ts'
 import type { PodsStageOptions } from './pipeline/context.ts'
 import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
 import { createBoss, type Pipeline, startPipeline } from './pipeline/runtime.ts'
+import { directusPublishRules, scheduledSources } from './pipeline/schedule.ts'
+import { type Sweeper, startDirectusSweep } from './pipeline/sweep.ts'
 import { createPlanner } from './planner/index.ts'
 import { createSources } from './sources/index.ts'
 import type { Db } from './store/db.ts'
@@ -27,6 +30,8 @@ export interface Service {
   db: Db
   lifecycle: Lifecycle
   pipeline: Pipeline
+  /** The Directus scheduled-publish sweep, when configured (url, token, publish-date rules). */
+  sweeper: Sweeper | undefined
   app: ReturnType<typeof createApp>
   /** What is not configured yet, for the start-up message. */
   unconfigured: string[]
@@ -95,11 +100,20 @@ export async function createService(
     },
     pods?.stageAttempts ?? 1,
   )
+  const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
+  const sweeper = await startDirectusSweep(config.sources.directus, publishRules, {
+    db,
+    boss,
+    lifecycle,
+    now,
+    accept: (event) => pipeline.accept(event),
+  })
   let accepting = true
   const metrics = createMetrics(lifecycle)
+  countCatchUps(lifecycle, metrics.registry)
   const app = createApp({
     db,
-    sources: createSources(config.sources),
+    sources: scheduledSources(createSources(config.sources), publishRules, now),
     pipeline,
     simulate: { plan: (changes, signal) => planner.simulate(changes, signal) },
     lifecycle,
@@ -112,10 +126,12 @@ export async function createService(
     db,
     lifecycle,
     pipeline,
+    sweeper,
     app,
     unconfigured: unconfiguredParts(config),
     async stop() {
       accepting = false
+      await sweeper?.stop()
       await pipeline.stop(config.server.shutdownGraceMs)
       await pods?.discovery.close?.()
       await db.close()

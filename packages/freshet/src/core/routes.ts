@@ -42,6 +42,14 @@ export const routeRule = z.object({
     .array(z.string().min(1))
     .default([])
     .describe('Listing paths purged whenever an item of the collection (had or has) routes.'),
+  publishDateField: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Directus: field holding the publish date; a future date delays the purge until then, ' +
+        'and the sweep finds items gone live (`sources.directus.schedule` wins for a collection).',
+    ),
 })
 
 export type RouteRule = z.output<typeof routeRule>

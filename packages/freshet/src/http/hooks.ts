@@ -32,6 +32,7 @@ export function hookRoutes(deps: AppDeps) {
       bodyDigest: `sha256:${createHash('sha256').update(rawBody).digest('hex')}`,
       deliveryKey: delivery.deliveryKey,
       changes: delivery.changes,
+      notBefore: delivery.notBefore,
     })
     deps.lifecycle.emit('event:received', {
       id: accepted.id,
@@ -39,7 +40,12 @@ export function hookRoutes(deps: AppDeps) {
       duplicate: accepted.duplicate,
     })
     return c.json(
-      { id: accepted.id, status: 'received', ...(accepted.duplicate ? { duplicate: true } : {}) },
+      {
+        id: accepted.id,
+        status: delivery.notBefore ? 'scheduled' : 'received',
+        ...(delivery.notBefore ? { notBefore: delivery.notBefore.toISOString() } : {}),
+        ...(accepted.duplicate ? { duplicate: true } : {}),
+      },
       202,
     )
   })

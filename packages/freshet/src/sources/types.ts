@@ -9,9 +9,12 @@ export interface SourceRequest {
   rawBody: string
 }
 
-/** A parsed delivery: the changes it carries, or why it carries none (a draft save, say). */
+/**
+ * A parsed delivery: the changes it carries, or why it carries none (a draft save, say).
+ * `notBefore`: a scheduled publish, not to be invalidated before then.
+ */
 export type SourceDelivery =
-  | { changes: ContentChange[]; deliveryKey?: string }
+  | { changes: ContentChange[]; deliveryKey?: string; notBefore?: Date }
   | { ignored: string; deliveryKey?: string }
 
 /**

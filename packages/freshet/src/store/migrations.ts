@@ -1,5 +1,6 @@
 import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
+import { catchUpMigration } from './replay.ts'
 
 export interface Migration {
   version: number
@@ -72,6 +73,18 @@ export const migrations: Migration[] = [
     `,
   },
   { version: 2, ...routeIndexMigration },
+  {
+    version: 3,
+    name: 'sweep watermarks',
+    sql: `
+      CREATE TABLE sweep_watermarks (
+        name text PRIMARY KEY,
+        swept_until timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  { version: 4, ...catchUpMigration },
 ]
 
 /** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */
