@@ -1,0 +1,209 @@
+/**
+ * One event's journey, from webhook to Completed: received → planned → every pod → every CDN
+ * invalidation → completed or failed, each step with its times and whatever went wrong.
+ */
+import { badge, type Child, type Content, duration, h, table, time } from './dom.ts'
+import type { BatchView, EventView } from './types.ts'
+
+type StepState = 'done' | 'active' | 'waiting' | 'failed' | 'skipped'
+
+/** Pipeline order of the statuses an event passes through. */
+const ORDER = ['received', 'scheduled', 'planning', 'pods', 'cdn', 'tracking', 'completed']
+
+export interface JourneyActions {
+  retry(id: string): void
+}
+
+export function renderJourney(view: EventView, actions: JourneyActions) {
+  return h(
+    'ol',
+    { class: 'journey' },
+    step('Received', 'done', received(view)),
+    step('Planned', stateOf(view, 'planning'), planned(view)),
+    step('Pods revalidated', stateOf(view, 'pods'), pods(view)),
+    step('CDN invalidated', stateOf(view, 'cdn', 'tracking'), cdn(view)),
+    ending(view, actions),
+  )
+}
+
+/** Where the event stands relative to one step (or a pair, like cdn + tracking). */
+function stateOf(view: EventView, stage: string, lastStage = stage): StepState {
+  if (view.batch?.stages[stage]?.skipped) return 'skipped'
+  const failed = view.status === 'failed'
+  const reached = failed ? (view.batch?.failedStage ?? 'received') : view.status
+  if (failed && (reached === stage || reached === lastStage)) return 'failed'
+  const at = ORDER.indexOf(reached)
+  if (at > ORDER.indexOf(lastStage)) return 'done'
+  if (!failed && at >= ORDER.indexOf(stage)) return 'active'
+  return 'waiting'
+}
+
+const STATE_LABEL: Record<StepState, string> = {
+  done: 'done',
+  active: 'in progress',
+  waiting: 'waiting',
+  failed: 'failed',
+  skipped: 'skipped',
+}
+
+function step(title: string, state: StepState, ...body: Content[]) {
+  return h(
+    'li',
+    { class: `step step-${state}` },
+    h('h3', {}, title, ' ', h('span', { class: 'step-state' }, `(${STATE_LABEL[state]})`)),
+    ...body,
+  )
+}
+
+function stageTimes(batch: BatchView | null, ...names: string[]): Child {
+  const first = batch?.stages[names[0] ?? '']
+  const last = batch?.stages[names.at(-1) ?? '']
+  const skipped = names.map((name) => batch?.stages[name]?.skipped).find(Boolean)
+  if (skipped) return h('p', { class: 'muted' }, `Skipped: ${skipped}`)
+  if (!first?.startedAt) return null
+  const took = duration(first.startedAt, last?.endedAt)
+  return h(
+    'p',
+    { class: 'times' },
+    'Started ',
+    time(first.startedAt),
+    last?.endedAt ? [', ended ', time(last.endedAt), took ? ` (${took})` : ''] : '',
+  )
+}
+
+function received(view: EventView): Content {
+  return [
+    h(
+      'p',
+      { class: 'times' },
+      time(view.receivedAt),
+      ` from ${view.source}`,
+      view.notBefore ? [' — scheduled for ', time(view.notBefore)] : '',
+    ),
+    h('ul', { class: 'changes' }, ...view.changes.map((change) => h('li', {}, describe(change)))),
+    h('p', { class: 'muted small' }, `Body ${view.bodyDigest}`),
+  ]
+}
+
+function describe(change: EventView['changes'][number]): string {
+  if (change.kind === 'purge') {
+    const parts = [
+      change.paths.length ? `paths ${change.paths.join(', ')}` : '',
+      change.tags.length ? `tags ${change.tags.join(', ')}` : '',
+    ].filter(Boolean)
+    return `Purge ${parts.join('; ') || '(nothing)'}`
+  }
+  const locale = change.locale ? ` (${change.locale})` : ''
+  return `${change.action} ${change.collection} #${change.id}${locale}`
+}
+
+function planned(view: EventView): Content {
+  const plan = view.batch?.plan
+  if (!view.batch) return h('p', { class: 'muted' }, 'Not planned yet: waiting to be batched.')
+  if (!plan) return stageTimes(view.batch, 'planning')
+  const entries = (name: string, list: typeof plan.paths) =>
+    list.length === 0
+      ? h('p', { class: 'muted' }, `No ${name.toLowerCase()}s.`)
+      : table(
+          `${name}s (${list.length})`,
+          [name, 'Why'],
+          list.map((entry) => [
+            h('code', {}, entry.value),
+            entry.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; '),
+          ]),
+        )
+  return [
+    stageTimes(view.batch, 'planning'),
+    h('p', { class: 'muted small' }, `Batch ${view.batch.id}`),
+    entries('Path', plan.paths),
+    entries('Tag', plan.tags),
+    plan.notes.length
+      ? h(
+          'ul',
+          { class: 'notes' },
+          ...plan.notes.map((n) =>
+            h(
+              'li',
+              { class: `note-${n.level === 'warn' ? 'warn' : 'info'}` },
+              `${n.level}: ${n.message}`,
+            ),
+          ),
+        )
+      : null,
+  ]
+}
+
+function pods(view: EventView): Content {
+  if (view.pods.length === 0) return stageTimes(view.batch, 'pods')
+  return [
+    stageTimes(view.batch, 'pods'),
+    table(
+      `Pods (${view.pods.length})`,
+      ['Pod', 'Address', 'Status', 'Attempts', 'Error', 'Finished'],
+      view.pods.map((pod) => [
+        pod.id,
+        h('code', {}, pod.url),
+        badge(pod.status),
+        pod.attempts,
+        pod.error ? h('span', { class: 'error-text' }, pod.error) : '',
+        time(pod.at),
+      ]),
+    ),
+  ]
+}
+
+function cdn(view: EventView): Content {
+  if (view.invalidations.length === 0) return stageTimes(view.batch, 'cdn', 'tracking')
+  return [
+    stageTimes(view.batch, 'cdn', 'tracking'),
+    table(
+      `Invalidations (${view.invalidations.length})`,
+      ['Distribution', 'Chunk', 'Invalidation', 'Status', 'Items', 'Created', 'Completed'],
+      view.invalidations.map((inv) => [
+        h('code', {}, inv.distributionId),
+        inv.chunk,
+        inv.id ? h('code', {}, inv.id) : h('span', { class: 'muted' }, 'not created yet'),
+        badge(inv.status),
+        inv.items,
+        time(inv.createdAt),
+        [
+          time(inv.completedAt),
+          inv.completedAt ? ` (${duration(inv.createdAt, inv.completedAt)})` : '',
+        ],
+      ]),
+    ),
+  ]
+}
+
+function ending(view: EventView, actions: JourneyActions) {
+  if (view.status === 'completed') {
+    return step(
+      'Completed',
+      'done',
+      h(
+        'p',
+        { class: 'times' },
+        time(view.finishedAt),
+        ` — ${duration(view.receivedAt, view.finishedAt)} after the webhook`,
+      ),
+    )
+  }
+  if (view.status !== 'failed') return step('Completed', 'waiting')
+  const error = view.error ?? view.batch?.error ?? 'no reason recorded'
+  return step(
+    'Failed',
+    'failed',
+    h(
+      'p',
+      { class: 'times' },
+      time(view.finishedAt),
+      view.batch?.failedStage ? ` in the ${view.batch.failedStage} stage` : '',
+    ),
+    h('p', { class: 'error-text', role: 'alert' }, error),
+    h(
+      'button',
+      { type: 'button', class: 'retry', onclick: () => actions.retry(view.id) },
+      'Retry this event',
+    ),
+  )
+}
