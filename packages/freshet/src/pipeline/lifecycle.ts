@@ -25,6 +25,20 @@ export interface LifecycleEvents {
     },
   ]
   'pods:confirmed': [{ batchId: string; pods: number }]
+  /** Discovery reports a pod it did not list before: it catches up before it counts current. */
+  'pod:joined': [{ podId: string; url: string }]
+  'pod:caught-up': [
+    {
+      podId: string
+      buildId: string
+      buildTime: string
+      batches: number
+      paths: number
+      tags: number
+      ms: number
+    },
+  ]
+  'pod:catch-up-failed': [{ podId: string; error: string; final: boolean }]
   'cdn:call': [{ distributionId: string; operation: string; outcome: string }]
   'cdn:created': [
     { batchId: string; distributionId: string; invalidationId: string; items: number },

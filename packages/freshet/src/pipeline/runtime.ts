@@ -2,6 +2,7 @@ import { PgBoss } from 'pg-boss'
 import { getBatch, reopenBatch } from '../store/batches.ts'
 import type { Db } from '../store/db.ts'
 import type { Accepted, NewEvent } from '../store/events.ts'
+import { startCatchUp } from './catch-up.ts'
 import { type Collector, startCollector } from './collector.ts'
 import type { PipelineContext } from './context.ts'
 import { createIntakeWriter, type IntakeWriter } from './intake.ts'
@@ -73,6 +74,7 @@ export async function startPipeline(
       if (job) await failExhausted(ctx, job.data.batchId)
     }),
   ])
+  const catchUp = await startCatchUp(ctx)
   const collector: Collector = startCollector(ctx)
   const intake: IntakeWriter = createIntakeWriter(ctx.db, () => collector.poke())
   return {
@@ -80,6 +82,7 @@ export async function startPipeline(
     retry: (batchId) => retryBatch(ctx, batchId),
     async stop(graceMs = 10_000) {
       await intake.drain()
+      await catchUp?.stop()
       await collector.stop()
       await ctx.boss.stop({ graceful: true, timeout: graceMs, close: ctx.db.kind !== 'pglite' })
     },

@@ -1,6 +1,7 @@
 import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
 import { catchUpMigration } from './replay.ts'
+import { catchUpMigration } from './replay.ts'
 
 export interface Migration {
   version: number
@@ -73,6 +74,7 @@ export const migrations: Migration[] = [
     `,
   },
   { version: 2, ...routeIndexMigration },
+  { version: 4, ...catchUpMigration },
   {
     version: 3,
     name: 'sweep watermarks',
