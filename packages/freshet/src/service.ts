@@ -6,7 +6,6 @@ import { createDiscovery } from './discovery/index.ts'
 import { createApp } from './http/app.ts'
 import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
-import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createMetrics } from './observability/metrics.ts'
 import type { PodsStageOptions } from './pipeline/context.ts'
 import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
@@ -111,7 +110,6 @@ export async function createService(
   })
   let accepting = true
   const metrics = createMetrics(lifecycle)
-  countCatchUps(lifecycle, metrics.registry)
   countCatchUps(lifecycle, metrics.registry)
   const app = createApp({
     db,

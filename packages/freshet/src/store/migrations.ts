@@ -1,7 +1,6 @@
 import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
 import { catchUpMigration } from './replay.ts'
-import { catchUpMigration } from './replay.ts'
 
 export interface Migration {
   version: number
@@ -74,7 +73,6 @@ export const migrations: Migration[] = [
     `,
   },
   { version: 2, ...routeIndexMigration },
-  { version: 4, ...catchUpMigration },
   {
     version: 3,
     name: 'sweep watermarks',
