@@ -1,0 +1,216 @@
+import { signRequest } from '@contentful/node-apps-toolkit'
+import fc from 'fast-check'
+import { MAX_BODY_BYTES } from '../src/core/limits.ts'
+
+/**
+ * Requests for the fuzz test at the door: a valid webhook of each source (Directus with its
+ * secret, Contentful signed by its own toolkit, generic with its token), then mutated: method,
+ * path, query, headers, content type, body (garbage, truncated, bit-flipped, other JSON, over
+ * the size limit).
+ */
+
+export const SECRETS = {
+  directus: 'directus-flow-secret-for-fuzz-0123',
+  contentful: 'fuzzSigningSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM'.slice(0, 64),
+  generic: 'generic-hook-token-for-fuzz-0123',
+  admin: 'admin-token-for-fuzz-0123',
+}
+
+export interface FuzzRequest {
+  source: 'directus' | 'contentful' | 'generic'
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: string
+}
+
+const JSON_TYPE = 'application/json'
+const text = (max: number) => fc.string({ maxLength: max, unit: 'grapheme-ascii' })
+const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,60}$/)
+const id = fc.oneof(fc.integer({ min: -5, max: 1e9 }), fc.stringMatching(/^[a-zA-Z0-9-]{0,24}$/))
+const fields = fc.dictionary(text(12), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+
+const directus = fc
+  .record({
+    collection: fc.constantFrom('articles', 'pages', 'directus_files', 'x'),
+    action: fc.constantFrom('create', 'update', 'delete', 'sort', 'login'),
+    keys: fc.array(id, { minLength: 0, maxLength: 4 }),
+    payload: fc.oneof(
+      fields,
+      fc
+        .integer({ min: 60, max: 86_400 })
+        .map((s) => ({ date_published: new Date(Date.now() + s * 1000).toISOString() })),
+    ),
+    viaQuery: fc.boolean(),
+  })
+  .map(
+    (d): FuzzRequest => ({
+      source: 'directus',
+      method: 'POST',
+      path: d.viaQuery ? `/hooks/directus?secret=${SECRETS.directus}` : '/hooks/directus',
+      headers: {
+        'content-type': JSON_TYPE,
+        ...(d.viaQuery ? {} : { authorization: `Bearer ${SECRETS.directus}` }),
+      },
+      body: JSON.stringify({
+        event: `${d.collection}.items.${d.action}`,
+        collection: d.collection,
+        keys: d.keys,
+        payload: d.payload,
+      }),
+    }),
+  )
+
+const TOPICS = [
+  'Entry.publish',
+  'Entry.unpublish',
+  'Entry.save',
+  'Asset.delete',
+  'ContentType.publish',
+]
+const contentful = fc
+  .record({
+    topic: fc.constantFrom(...TOPICS),
+    type: fc.constantFrom('Entry', 'Asset', 'DeletedEntry'),
+    id: fc.stringMatching(/^[a-zA-Z0-9]{1,22}$/),
+    fields: fc.dictionary(
+      text(8),
+      fc.dictionary(fc.constantFrom('en-US', 'de'), fc.jsonValue({ maxDepth: 1 })),
+    ),
+    key: fc.option(fc.stringMatching(/^[a-z0-9]{1,16}$/), { nil: undefined }),
+    scheduled: fc.boolean(),
+  })
+  .map((c): FuzzRequest => {
+    const body = JSON.stringify({
+      sys: { type: c.type, id: c.id, contentType: { sys: { id: 'post' } } },
+      fields: c.fields,
+    })
+    const headers: Record<string, string> = {
+      'content-type': 'application/vnd.contentful.management.v1+json',
+      'x-contentful-topic': `ContentManagement.${c.topic}`,
+      ...(c.key ? { 'x-contentful-idempotency-key': c.key } : {}),
+      ...(c.scheduled ? { 'x-contentful-scheduled-action-id': 'sa-1' } : {}),
+    }
+    const path = '/hooks/contentful'
+    const signed = signRequest(
+      SECRETS.contentful,
+      { method: 'POST', path, headers, body },
+      Date.now(),
+    )
+    return { source: 'contentful', method: 'POST', path, headers: { ...headers, ...signed }, body }
+  })
+
+const generic = fc
+  .record({
+    paths: fc.array(fc.oneof(fc.stringMatching(/^\/[a-z0-9/*-]{0,20}$/), text(10)), {
+      maxLength: 4,
+    }),
+    tags: fc.array(text(12), { maxLength: 3 }),
+  })
+  .map(
+    (g): FuzzRequest => ({
+      source: 'generic',
+      method: 'POST',
+      path: '/hooks/generic',
+      headers: { 'content-type': JSON_TYPE, authorization: `Bearer ${SECRETS.generic}` },
+      body: JSON.stringify(g),
+    }),
+  )
+
+type Mutation = (r: FuzzRequest) => FuzzRequest
+
+const HEADERS = [
+  'authorization',
+  'content-type',
+  'x-contentful-topic',
+  'x-contentful-signature',
+  'x-contentful-signed-headers',
+  'x-contentful-timestamp',
+  'x-contentful-idempotency-key',
+  'x-contentful-scheduled-action-id',
+]
+const PATHS = [
+  '/hooks/directus',
+  '/hooks/contentful',
+  '/hooks/generic',
+  '/hooks/unknown',
+  '/hooks/',
+  '/hooks/directus/x',
+  '/hooks/%ZZ',
+  '/api/events',
+  '/api/invalidations',
+  '/api/simulate',
+  '/api/events/nope/retry',
+  '/nowhere',
+]
+const CONTENT_TYPES = [
+  '',
+  'text/plain',
+  'application/json; charset=utf-8',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/jsonx',
+]
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc
+    .constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD')
+    .map((m) => (r: FuzzRequest) => ({ ...r, method: m })),
+  fc.constantFrom(...PATHS).map((p) => (r: FuzzRequest) => ({ ...r, path: p })),
+  fc.stringMatching(/^[a-z=&%0-9]{0,20}$/).map((q) => (r: FuzzRequest) => ({
+    ...r,
+    path: `${r.path}${r.path.includes('?') ? '&' : '?'}${q}`,
+  })),
+  fc
+    .constantFrom(...HEADERS)
+    .map((h) => (r: FuzzRequest) => ({ ...r, headers: without(r.headers, h) })),
+  fc.tuple(fc.constantFrom(...HEADERS), headerValue).map(([h, v]) => (r: FuzzRequest) => ({
+    ...r,
+    headers: { ...r.headers, [h]: v },
+  })),
+  fc
+    .constantFrom(...CONTENT_TYPES)
+    .map((t) => (r: FuzzRequest) => ({ ...r, headers: { ...r.headers, 'content-type': t } })),
+  fc
+    .nat()
+    .map((n) => (r: FuzzRequest) => ({ ...r, body: r.body.slice(0, n % (r.body.length + 1)) })),
+  fc
+    .tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 1 }))
+    .map(([n, c]) => (r: FuzzRequest) => {
+      const at = n % Math.max(1, r.body.length)
+      return { ...r, body: `${r.body.slice(0, at)}${c}${r.body.slice(at + 1)}` }
+    }),
+  text(200).map((b) => (r: FuzzRequest) => ({ ...r, body: b })),
+  fc.json({ maxDepth: 3 }).map((b) => (r: FuzzRequest) => ({ ...r, body: b })),
+)
+
+/** Rare, and each a megabyte: bodies over the limit, valid JSON or not. */
+const oversize = fc.boolean().map((json) => (r: FuzzRequest) => ({
+  ...r,
+  body: json
+    ? JSON.stringify({ paths: ['/'], pad: 'x'.repeat(MAX_BODY_BYTES) })
+    : 'y'.repeat(MAX_BODY_BYTES + 1),
+}))
+
+function without(headers: Record<string, string>, name: string) {
+  const copy = { ...headers }
+  delete copy[name]
+  return copy
+}
+
+/** A valid request of some source, unchanged (one in five) or with up to three mutations. */
+export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
+  .tuple(
+    fc.oneof(directus, contentful, generic),
+    fc.oneof(
+      { weight: 20, arbitrary: fc.constant([] as Mutation[]) },
+      { weight: 80, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) },
+      { weight: 1, arbitrary: oversize.map((m) => [m]) },
+    ),
+  )
+  .map(([request, mutations]) => mutations.reduce((r, mutate) => mutate(r), request))
+
+export function toInit(r: FuzzRequest): RequestInit {
+  const bodyless = r.method === 'GET' || r.method === 'HEAD'
+  return { method: r.method, headers: r.headers, ...(bodyless ? {} : { body: r.body }) }
+}

@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseConfig } from '../src/config/load.ts'
+import { MAX_BODY_BYTES } from '../src/core/limits.ts'
+import { createApp } from '../src/http/app.ts'
+import { createMetrics } from '../src/observability/metrics.ts'
+import { createLifecycle } from '../src/pipeline/lifecycle.ts'
+import { directusPublishRules, scheduledSources } from '../src/pipeline/schedule.ts'
+import { createService, type Service } from '../src/service.ts'
+import { createSources } from '../src/sources/index.ts'
+import type { Accepted, NewEvent } from '../src/store/events.ts'
+import { type FuzzRequest, fuzzRequest, SECRETS, toInit } from './fuzz-requests.ts'
+
+/**
+ * Fuzz at the door: generated and mutated webhooks through `app.request()` of the real app with
+ * all three sources. Never a 5xx; every error a 4xx JSON `{error: {code, message}}` with no
+ * secret in it; nothing stored for a refused request; healthy afterwards. The bulk runs against
+ * the app over an in-memory intake (fast); a slice runs against the whole service and its store.
+ */
+
+const HEAVY_RUNS = 10_500
+const SERVICE_RUNS = 400
+
+function config(dir: string) {
+  return parseConfig(
+    {
+      server: { port: 0, adminToken: SECRETS.admin },
+      store: { dir },
+      sources: {
+        generic: { token: SECRETS.generic },
+        directus: {
+          secret: SECRETS.directus,
+          schedule: { collections: [{ collection: 'articles', field: 'date_published' }] },
+        },
+        contentful: { signingSecret: SECRETS.contentful },
+      },
+      routes: [{ collection: 'articles', paths: ['/articles/{slug}'] }],
+      planner: { coalesce: { windowMs: 0, maxWaitMs: 0 } },
+    },
+    {} as NodeJS.ProcessEnv,
+    'fuzz',
+  )
+}
+
+/** The intake as the store keeps it, in memory: a redelivery (source, key) is taken once. */
+function memoryIntake() {
+  const events: NewEvent[] = []
+  const byKey = new Map<string, string>()
+  return {
+    events,
+    async accept(event: NewEvent): Promise<Accepted> {
+      const key =
+        event.deliveryKey === undefined ? undefined : `${event.source}\n${event.deliveryKey}`
+      const first = key === undefined ? undefined : byKey.get(key)
+      if (first) return { id: first, duplicate: true }
+      events.push(event)
+      if (key !== undefined) byKey.set(key, event.id)
+      return { id: event.id, duplicate: false }
+    },
+  }
+}
+
+type Tally = Record<string, { accepted: number; ignored: number; refused: number }>
+
+/** One request, checked: the answer, and that a refused one changed nothing. */
+async function check(
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> },
+  request: FuzzRequest,
+  stored: () => Promise<number>,
+  tally: Tally,
+) {
+  const before = await stored()
+  const response = await app.request(request.path, toInit(request))
+  const text = await response.text()
+  const where = `${request.method} ${request.path} → ${response.status} ${text.slice(0, 200)}`
+  if (response.status >= 500) throw new Error(`5xx: ${where}`)
+  for (const secret of Object.values(SECRETS)) {
+    if (text.includes(secret)) throw new Error(`answer leaks a secret: ${where}`)
+  }
+  const oversize = Buffer.byteLength(request.body) > MAX_BODY_BYTES && request.method !== 'GET'
+  if (oversize && request.method !== 'HEAD' && response.status !== 413) {
+    throw new Error(`oversize body not refused with 413: ${where}`)
+  }
+  const counts = tally[request.source] ?? { accepted: 0, ignored: 0, refused: 0 }
+  tally[request.source] = counts
+  if (response.status < 400) {
+    counts[response.status === 202 ? 'accepted' : 'ignored']++
+    return
+  }
+  counts.refused++
+  if (request.method !== 'HEAD') {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }
+    if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string') {
+      throw new Error(`error is not {error: {code, message}}: ${where}`)
+    }
+  }
+  if ((await stored()) !== before) throw new Error(`a refused request stored something: ${where}`)
+}
+
+async function expectHealthy(app: { request(path: string): Response | Promise<Response> }) {
+  expect((await app.request('/healthz')).status).toBe(200)
+  expect((await app.request('/readyz')).status).toBe(200)
+}
+
+describe('fuzz at the door', () => {
+  let dir: string
+  let service: Service
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'freshet-fuzz-'))
+    service = await createService(config(dir))
+  })
+  afterAll(async () => {
+    await service?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it(`${HEAVY_RUNS} requests through the app (in-memory intake): no 5xx, nothing stored when refused`, async () => {
+    const cfg = config(dir)
+    const lifecycle = createLifecycle()
+    const intake = memoryIntake()
+    const now = () => new Date()
+    const app = createApp({
+      db: service.db,
+      sources: scheduledSources(
+        createSources(cfg.sources),
+        directusPublishRules(cfg.sources.directus?.schedule, cfg.routes),
+        now,
+      ),
+      pipeline: { accept: (event) => intake.accept(event), retry: async () => undefined },
+      lifecycle,
+      adminToken: SECRETS.admin,
+      metrics: createMetrics(lifecycle, { defaultMetrics: false }),
+      accepting: () => true,
+      now,
+    })
+    const tally: Tally = {}
+    await fc.assert(
+      fc.asyncProperty(fuzzRequest, (request) =>
+        check(app, request, async () => intake.events.length, tally),
+      ),
+      { numRuns: HEAVY_RUNS },
+    )
+    // The fuzzer reached past the door of every source, and was turned away at it too.
+    for (const source of ['directus', 'contentful', 'generic']) {
+      expect(tally[source]?.accepted).toBeGreaterThan(50)
+      expect(tally[source]?.refused).toBeGreaterThan(500)
+    }
+    expect(tally.contentful?.ignored).toBeGreaterThan(10)
+    expect(intake.events.some((e) => e.notBefore !== undefined)).toBe(true)
+    await expectHealthy(app)
+  })
+
+  it(`${SERVICE_RUNS} requests through the whole service: the store agrees`, async () => {
+    const count = async () =>
+      (await service.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events'))[0]?.n ?? 0
+    const tally: Tally = {}
+    await fc.assert(
+      fc.asyncProperty(fuzzRequest, (request) => check(service.app, request, count, tally)),
+      { numRuns: SERVICE_RUNS },
+    )
+    const accepted = Object.values(tally).reduce((n, t) => n + t.accepted, 0)
+    expect(accepted).toBeGreaterThan(0)
+    expect(await count()).toBeGreaterThan(0)
+    await expectHealthy(service.app)
+  })
+})
