@@ -53,7 +53,7 @@ describe('the web page, in Chromium', () => {
   })
 
   /** A fresh tab (own sessionStorage) that records script errors and CSP violations. */
-  async function openPage(): Promise<Page> {
+  async function openPage(url = base): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
@@ -63,7 +63,7 @@ describe('the web page, in Chromium', () => {
         problems.push(`console: ${message.text()}`)
       }
     })
-    await page.goto(base)
+    await page.goto(url)
     return page
   }
 
@@ -88,6 +88,7 @@ describe('the web page, in Chromium', () => {
     expect(await page.getByLabel('Admin token').isVisible()).toBe(true)
     expect(await page.locator('#main').isVisible()).toBe(false)
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-token.png') })
     await page.context().close()
   })
 
@@ -107,7 +108,7 @@ describe('the web page, in Chromium', () => {
     const plan = page.getByRole('table', { name: /^Paths/ })
     expect(await plan.textContent()).toContain('/articles/hello')
     expect(await plan.textContent()).toContain('explicit')
-    const pods = page.getByRole('table', { name: 'Pods (3)' }).locator('tbody tr')
+    const pods = page.getByRole('table', { name: 'Pods (3)' }).locator('tbody tr:not(.row-note)')
     expect(await pods.count()).toBe(3)
     for (const row of await pods.all()) expect(await row.textContent()).toContain('confirmed')
     const created = h.cloudfront.distributions.get(DISTRIBUTION)?.invalidations ?? []
@@ -157,6 +158,27 @@ describe('the web page, in Chromium', () => {
     await expect.poll(() => detailStatus(page).textContent(), { timeout: 20_000 }).toBe('completed')
     const created = h.cloudfront.distributions.get(DISTRIBUTION)?.invalidations ?? []
     expect(created.some((i) => i.items.includes('/by-hand/too'))).toBe(true)
+    await page.context().close()
+  })
+
+  it('filters by status and loads more with the cursor', async () => {
+    const ids = await Promise.all([1, 2, 3].map((n) => sendWebhook({ paths: [`/page/${n}`] })))
+    await Promise.all(ids.map((id) => h.settle(id)))
+    const page = await openPage(`${base}?limit=2`)
+    await signIn(page)
+    const rows = page.locator('#events tbody tr')
+    await page.getByLabel('Status').selectOption('completed')
+    await expect
+      .poll(() => page.locator('caption').first().textContent())
+      .toBe('Recent events (2 shown)')
+    await page.getByRole('button', { name: 'Load more' }).click()
+    await expect.poll(() => rows.count()).toBe(4)
+    const texts = await rows.allTextContents()
+    expect(texts.every((text) => text.includes('completed'))).toBe(true)
+    expect(new Set(texts).size).toBe(4)
+
+    await page.getByLabel('Status').selectOption('failed')
+    await expect.poll(() => page.locator('#events').textContent()).toContain('No failed events.')
     await page.context().close()
   })
 

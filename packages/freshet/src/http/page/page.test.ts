@@ -22,7 +22,7 @@ async function moduleGraph() {
     expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
     const source = await response.text()
     sources.set(file, source)
-    for (const [, imported] of source.matchAll(/from '\.\/([a-z]+\.(?:js|ts))'/g)) {
+    for (const [, imported] of source.matchAll(/from ['"]\.\/([a-z]+\.(?:js|ts))['"]/g)) {
       if (imported) pending.push(imported)
     }
   }

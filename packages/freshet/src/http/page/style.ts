@@ -68,12 +68,14 @@ tr.selected td { background: color-mix(in srgb, var(--accent) 12%, transparent);
 .step-active::before { border-color: var(--busy); background: var(--busy); }
 .step-failed { border-left-color: var(--bad); }
 .step-failed::before { background: var(--bad); border-color: var(--bad); }
-.step-waiting h3, .step-skipped h3 { color: var(--muted); }
+.step-waiting h3, .step-unreached h3, .step-skipped h3 { color: var(--muted); }
 .step-state { font-weight: normal; color: var(--muted); font-size: 0.85rem; }
 .times { margin: 0.2rem 0; }
 .small { font-size: 0.85rem; }
 .changes, .notes { margin: 0.3rem 0; padding-left: 1.2rem; }
 .note-warn { color: var(--warn); }
-.error-text { color: var(--bad); overflow-wrap: anywhere; }
+.error-text { color: var(--bad); overflow-wrap: break-word; }
+tr.has-note td { border-bottom: none; }
+tr.row-note td { padding-top: 0; font-size: 0.9rem; }
 .retry { margin-top: 0.3rem; }
 `

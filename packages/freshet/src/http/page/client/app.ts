@@ -10,6 +10,12 @@ import { type EventView, isFinal } from './types.ts'
 
 const REFRESH_MS = 2000
 
+/** Events per page: 50, or `?limit=` in the page's address (1–500). */
+function pageSize() {
+  const asked = Math.trunc(Number(new URLSearchParams(location.search).get('limit')))
+  return asked >= 1 && asked <= 500 ? asked : 50
+}
+
 const byId = <T extends HTMLElement>(id: string) => {
   const element = document.getElementById(id)
   if (!element) throw new Error(`[freshet] [page] the page has no #${id}`)
@@ -35,6 +41,7 @@ const ui = {
 
 const list = createEventList(
   { container: byId('events'), loadMore: byId<HTMLButtonElement>('load-more') },
+  pageSize(),
   (id) => {
     location.hash = `event=${encodeURIComponent(id)}`
   },
@@ -86,7 +93,7 @@ async function loadEvent(id: string) {
   show(
     ui.detail,
     h('h2', { id: 'detail-title' }, 'Event ', h('code', {}, view.id), ' ', badge(view.status)),
-    renderJourney(view, { retry: (eventId) => void retry(eventId).catch(fail) }),
+    renderJourney(view, { retry: (eventId) => retry(eventId).catch(fail) }),
   )
 }
 

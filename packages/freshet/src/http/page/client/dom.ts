@@ -62,13 +62,26 @@ export function badge(status: string) {
   return h('span', { class: `badge badge-${kind}` }, status)
 }
 
-export function table(caption: string, headers: string[], rows: Content[][]) {
+/** A table; `notes[i]`, when given, is a full-width line under row i (an error, say). */
+export function table(
+  caption: string,
+  headers: string[],
+  rows: Content[][],
+  notes: Content[] = [],
+) {
+  const body = rows.flatMap((cells, index) => {
+    const row = h('tr', {}, ...cells.map((cell) => h('td', {}, cell)))
+    const note = notes[index]
+    if (!note) return [row]
+    row.className = 'has-note'
+    return [row, h('tr', { class: 'row-note' }, h('td', { colspan: headers.length }, note))]
+  })
   return h(
     'table',
     {},
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ...headers.map((name) => h('th', { scope: 'col' }, name)))),
-    h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((cell) => h('td', {}, cell))))),
+    h('tbody', {}, ...body),
   )
 }
 

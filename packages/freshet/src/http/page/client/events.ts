@@ -6,7 +6,6 @@ import { api } from './api.ts'
 import { badge, duration, h, shortId, show, time } from './dom.ts'
 import type { EventPage, EventSummary } from './types.ts'
 
-const PAGE_SIZE = 50
 const MAX_PAGE = 500
 
 export interface EventListElements {
@@ -14,7 +13,11 @@ export interface EventListElements {
   loadMore: HTMLButtonElement
 }
 
-export function createEventList(elements: EventListElements, open: (id: string) => void) {
+export function createEventList(
+  elements: EventListElements,
+  pageSize: number,
+  open: (id: string) => void,
+) {
   let status = ''
   let events: EventSummary[] = []
   let next: string | null = null
@@ -47,14 +50,14 @@ export function createEventList(elements: EventListElements, open: (id: string) 
 
   return {
     async refresh() {
-      const page = await query(Math.min(Math.max(events.length, PAGE_SIZE), MAX_PAGE))
+      const page = await query(Math.min(Math.max(events.length, pageSize), MAX_PAGE))
       events = page.events
       next = page.next
       render()
     },
     async loadMore() {
       if (!next) return
-      const page = await query(PAGE_SIZE, next)
+      const page = await query(pageSize, next)
       events = [...events, ...page.events]
       next = page.next
       render()

@@ -3,15 +3,16 @@
  * invalidation → completed or failed, each step with its times and whatever went wrong.
  */
 import { badge, type Child, type Content, duration, h, table, time } from './dom.ts'
-import type { BatchView, EventView } from './types.ts'
+import type { BatchView, EventView, PodView } from './types.ts'
 
-type StepState = 'done' | 'active' | 'waiting' | 'failed' | 'skipped'
+type StepState = 'done' | 'active' | 'waiting' | 'unreached' | 'failed' | 'skipped'
 
 /** Pipeline order of the statuses an event passes through. */
 const ORDER = ['received', 'scheduled', 'planning', 'pods', 'cdn', 'tracking', 'completed']
 
 export interface JourneyActions {
-  retry(id: string): void
+  /** Settles when the retry was sent (or failed, and said so). */
+  retry(id: string): Promise<void>
 }
 
 export function renderJourney(view: EventView, actions: JourneyActions) {
@@ -28,20 +29,22 @@ export function renderJourney(view: EventView, actions: JourneyActions) {
 
 /** Where the event stands relative to one step (or a pair, like cdn + tracking). */
 function stateOf(view: EventView, stage: string, lastStage = stage): StepState {
-  if (view.batch?.stages[stage]?.skipped) return 'skipped'
+  const stages = view.batch?.stages
+  if (stages?.[stage]?.skipped || stages?.[lastStage]?.skipped) return 'skipped'
   const failed = view.status === 'failed'
   const reached = failed ? (view.batch?.failedStage ?? 'received') : view.status
   if (failed && (reached === stage || reached === lastStage)) return 'failed'
   const at = ORDER.indexOf(reached)
   if (at > ORDER.indexOf(lastStage)) return 'done'
-  if (!failed && at >= ORDER.indexOf(stage)) return 'active'
-  return 'waiting'
+  if (failed) return 'unreached'
+  return at >= ORDER.indexOf(stage) ? 'active' : 'waiting'
 }
 
 const STATE_LABEL: Record<StepState, string> = {
   done: 'done',
   active: 'in progress',
   waiting: 'waiting',
+  unreached: 'not reached',
   failed: 'failed',
   skipped: 'skipped',
 }
@@ -139,17 +142,17 @@ function pods(view: EventView): Content {
     stageTimes(view.batch, 'pods'),
     table(
       `Pods (${view.pods.length})`,
-      ['Pod', 'Address', 'Status', 'Attempts', 'Error', 'Finished'],
-      view.pods.map((pod) => [
-        pod.id,
-        h('code', {}, pod.url),
-        badge(pod.status),
-        pod.attempts,
-        pod.error ? h('span', { class: 'error-text' }, pod.error) : '',
-        time(pod.at),
-      ]),
+      ['Pod', 'Status', 'Attempts', 'Finished'],
+      view.pods.map((pod) => [podName(pod), badge(pod.status), pod.attempts, time(pod.at)]),
+      view.pods.map((pod) => pod.error && h('span', { class: 'error-text' }, pod.error)),
     ),
   ]
+}
+
+/** A pod's id, and its address when the id does not already say it (Kubernetes pod names). */
+function podName(pod: PodView): Content {
+  if (pod.url.includes(pod.id)) return h('code', {}, pod.url)
+  return [pod.id, h('br'), h('code', { class: 'small muted' }, pod.url)]
 }
 
 function cdn(view: EventView): Content {
@@ -200,10 +203,18 @@ function ending(view: EventView, actions: JourneyActions) {
       view.batch?.failedStage ? ` in the ${view.batch.failedStage} stage` : '',
     ),
     h('p', { class: 'error-text', role: 'alert' }, error),
-    h(
-      'button',
-      { type: 'button', class: 'retry', onclick: () => actions.retry(view.id) },
-      'Retry this event',
-    ),
+    retryButton(view.id, actions),
   )
+}
+
+/** Disabled while its request runs, so a double click sends one retry. */
+function retryButton(id: string, actions: JourneyActions) {
+  const button = h('button', { type: 'button', class: 'retry' }, 'Retry this event')
+  button.addEventListener('click', () => {
+    button.disabled = true
+    void actions.retry(id).finally(() => {
+      button.disabled = false
+    })
+  })
+  return button
 }
