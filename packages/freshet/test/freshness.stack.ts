@@ -1,0 +1,192 @@
+/**
+ * The whole stack for the freshness tests and the bench: the example site as `next start` pods,
+ * found through Kubernetes discovery (the EndpointSlice emulator), the content API, the
+ * CloudFront emulator, a caching edge in front of the pods, and freshet via `createService`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startCloudFrontEmulator } from '@freshet/emulators/cloudfront'
+import { type ContentApi, startContentApi } from '@freshet/emulators/content-api'
+import { startEdge } from '@freshet/emulators/edge'
+import { endpointSlice, startKubernetesEmulator } from '@freshet/emulators/kubernetes'
+import { buildSite, type Pod, startFleet } from '@freshet/emulators/next-fleet'
+import { serve } from '@hono/node-server'
+import { parseConfig } from '../src/config/load.ts'
+import { createService } from '../src/service.ts'
+
+export const TOKEN = 'freshness-pod-token'
+const ADMIN = 'freshness-admin'
+const HOOK = 'freshness-hook'
+const DISTRIBUTION = 'E2FRESHNESS01'
+const admin = { authorization: `Bearer ${ADMIN}` }
+
+/** A kubeconfig file for the emulator (`KUBECONFIG`), as an operator would have. */
+function writeKubeConfig(dir: string, server: string): string {
+  const file = join(dir, 'kubeconfig.json')
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'emulator', cluster: { server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'test', user: { token: 'test-token' } }],
+    contexts: [
+      { name: 'emulator', context: { cluster: 'emulator', user: 'test', namespace: 'site' } },
+    ],
+    'current-context': 'emulator',
+  }
+  writeFileSync(file, JSON.stringify(config))
+  return file
+}
+
+/**
+ * In front of each pod slot, what the site's proxy would add: a `Cache-Tag` header naming the
+ * article a page shows (`articles,articles:<id>`), so the edge drops it on `#articles:<id>`.
+ * The example site does not send the header itself yet. A slot follows its pod when replaced.
+ */
+async function taggingProxy(api: ContentApi, target: () => string) {
+  const server = serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: async (request) => {
+      const url = new URL(request.url)
+      const headers = new Headers(request.headers)
+      headers.delete('host')
+      const answer = await fetch(new URL(`${url.pathname}${url.search}`, target()), {
+        headers,
+        redirect: 'manual',
+      })
+      const out = new Headers(answer.headers)
+      for (const name of ['content-encoding', 'content-length', 'transfer-encoding'])
+        out.delete(name)
+      const slug = url.pathname.match(/^\/articles\/([^/]+)$/)?.[1]
+      const article = slug ? api.bySlug(decodeURIComponent(slug)) : undefined
+      if (article) out.set('cache-tag', `articles,articles:${article.id}`)
+      return new Response(await answer.arrayBuffer(), { status: answer.status, headers: out })
+    },
+  })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) }
+}
+
+export async function startStack(options: { pods: number; completeAfterMs?: number }) {
+  const dir = mkdtempSync(join(tmpdir(), 'freshet-freshness-'))
+  const api = await startContentApi()
+  await buildSite({ contentApiUrl: api.url })
+  const fleet = await startFleet({ count: options.pods, contentApiUrl: api.url, token: TOKEN })
+  const k8s = await startKubernetesEmulator()
+  const publish = (pod: Pod) =>
+    k8s.apply(
+      endpointSlice({
+        service: 'web',
+        namespace: 'site',
+        name: `web-${pod.id}`,
+        endpoints: [{ ip: '127.0.0.1', ready: true, podName: pod.id }],
+        ports: [{ name: 'http', port: pod.port }],
+      }),
+    )
+  for (const pod of fleet.pods) publish(pod)
+  const cloudfront = await startCloudFrontEmulator({
+    distributions: [DISTRIBUTION],
+    completeAfterMs: options.completeAfterMs ?? 100,
+  })
+  // Slot i serves through pod `slots[i]`, like a Service routing to whichever pods are ready.
+  const slots = fleet.pods.map((pod) => pod)
+  const proxies = await Promise.all(
+    slots.map((_, i) => taggingProxy(api, () => slots[i]?.url ?? '')),
+  )
+  const edge = await startEdge({
+    origins: proxies.map((proxy) => proxy.url),
+    invalidations: (listener) => cloudfront.onCompleted(listener),
+    distributionId: DISTRIBUTION,
+  })
+
+  delete process.env.KUBERNETES_SERVICE_HOST
+  process.env.KUBECONFIG = writeKubeConfig(dir, k8s.url)
+  process.env.AWS_ENDPOINT_URL_CLOUDFRONT = cloudfront.url
+  process.env.AWS_ACCESS_KEY_ID ??= 'test'
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test'
+  const config = parseConfig(
+    {
+      server: { port: 0, adminToken: ADMIN },
+      store: { dir: join(dir, 'store') },
+      sources: { generic: { token: HOOK } },
+      pods: {
+        token: TOKEN,
+        discovery: { kubernetes: { namespace: 'site', service: 'web' } },
+        retry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 200, timeoutMs: 15_000 },
+        stageAttempts: 2,
+      },
+      cdn: {
+        cloudfront: { distributionId: DISTRIBUTION, tags: true, pollInitialMs: 50, pollMaxMs: 200 },
+      },
+      planner: { coalesce: { windowMs: 10, maxWaitMs: 100 } },
+    },
+    process.env,
+    'freshness',
+  )
+  const service = await createService(config)
+
+  async function event(id: string) {
+    const response = await service.app.request(`/api/events/${id}`, { headers: admin })
+    return (await response.json()) as { status: string; error?: string; pods?: unknown[] }
+  }
+
+  return {
+    api,
+    fleet,
+    k8s,
+    cloudfront,
+    edge,
+    service,
+    slots,
+    publish,
+    /** Takes pod `id` out of discovery, as Kubernetes does once the pod is not ready. */
+    unpublish: (pod: Pod) => k8s.remove('site', `web-${pod.id}`),
+    /** `POST /hooks/generic`; resolves to the event id. */
+    async webhook(body: { paths?: string[]; tags?: string[] }): Promise<string> {
+      const response = await service.app.request('/hooks/generic', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${HOOK}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      if (response.status !== 202) throw new Error(`webhook answered ${response.status}`)
+      return ((await response.json()) as { id: string }).id
+    },
+    event,
+    /** Polls until the event is completed or failed. */
+    async settle(id: string, timeoutMs = 60_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const state = await event(id)
+        if (state.status === 'completed' || state.status === 'failed') return state
+        if (Date.now() > until) throw new Error(`event ${id} still ${state.status}`)
+        await new Promise((wake) => setTimeout(wake, 10))
+      }
+    },
+    retry: (id: string) =>
+      service.app.request(`/api/events/${id}/retry`, { method: 'POST', headers: admin }),
+    async close() {
+      await service.stop()
+      await edge.close()
+      await Promise.all(proxies.map((proxy) => proxy.close()))
+      await cloudfront.close()
+      await k8s.close()
+      await fleet.stop()
+      await api.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>
+
+/** The `data-testid="title"` of one GET: what a reader sees. */
+export async function titleAt(base: string, path: string): Promise<string | undefined> {
+  const html = await (await fetch(new URL(path, base))).text()
+  return html
+    .match(/data-testid="title"[^>]*>([^<]*)</)?.[1]
+    ?.replaceAll('&#x27;', "'")
+    .replaceAll('&amp;', '&')
+}
