@@ -26,7 +26,8 @@ export function startCollector(ctx: PipelineContext): Collector {
   const schedule = (ms: number) => {
     if (stopped) return
     if (timer) clearTimeout(timer)
-    timer = setTimeout(look, Math.max(0, ms))
+    // Never longer than the recovery look (a due date weeks ahead would overflow the timer).
+    timer = setTimeout(look, Math.min(Math.max(0, ms), RECOVERY_INTERVAL_MS))
   }
 
   function look() {
