@@ -15,6 +15,7 @@ export async function eventView(db: Db, id: string) {
   return {
     ...eventSummary(event),
     changes: event.changes,
+    scheduled: scheduledBy(event),
     batch: batch ? batchSummary(batch) : null,
     pods: pods.map((d) => ({
       id: d.pod_id,
@@ -66,4 +67,13 @@ function batchSummary(batch: BatchRow) {
     failedStage: batch.failed_stage,
     error: batch.error,
   }
+}
+
+/** A scheduled publish: Contentful's scheduled action, or a publish date freshet waited for. */
+function scheduledBy(event: EventRow) {
+  const action = event.changes.find((c) => c.kind === 'item' && c.provenance?.scheduledActionId)
+  if (action?.kind === 'item')
+    return { by: 'contentful', actionId: action.provenance?.scheduledActionId }
+  if (event.not_before) return { by: 'publish-date', at: event.not_before }
+  return null
 }
