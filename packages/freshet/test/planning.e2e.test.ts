@@ -66,7 +66,10 @@ describe('planning end to end on Directus', () => {
       body: JSON.stringify({ event, keys, collection: event.split('.')[0], payload }),
     })
   const send = async (event: string, keys: string[], payload?: unknown, timeoutMs = 60_000) =>
-    (await h.settle(await idOf(await directusHook(event, keys, payload)), timeoutMs)) as View
+    (await h.settle(
+      await idOf(await directusHook(event, keys, payload)),
+      timeoutMs,
+    )) as unknown as View
   const indexRows = () =>
     h.service.db.query('SELECT * FROM route_index ORDER BY collection, item_id, locale')
 
@@ -260,7 +263,7 @@ describe('planning end to end on Contentful', () => {
       headers: { ...headers, ...signature },
       body,
     })
-    const event = (await h.settle(await idOf(response), 60_000)) as View
+    const event = (await h.settle(await idOf(response), 60_000)) as unknown as View
     expect(event.status).toBe('completed')
     const expected = ['/de/start', '/en-US/home', '/en-US/shop']
     for (const paths of podPaths(h)) expect(paths).toEqual(expected)
