@@ -48,6 +48,7 @@ function podsStage(config: Config, lifecycle: Lifecycle): PodsStageOptions | und
     client: createPodClient({ token: config.pods.token, timeoutMs: retry.timeoutMs }),
     retry,
     concurrency: config.pods.concurrency,
+    itemsPerRequest: config.pods.itemsPerRequest,
     stageAttempts: config.pods.stageAttempts,
   }
 }
@@ -98,7 +99,7 @@ export async function createService(
       cdn: createDistributions(config, lifecycle),
       coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
     },
-    pods?.stageAttempts ?? 1,
+    { pods: pods?.stageAttempts ?? 1, planning: config.planner.stageAttempts },
   )
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
   const sweeper = await startDirectusSweep(config.sources.directus, publishRules, {
@@ -143,11 +144,12 @@ function cmsOptions(config: Config) {
   const { directus, contentful } = config.sources
   return {
     ...(directus?.url && directus.token
-      ? { directus: { url: directus.url, token: directus.token } }
+      ? { directus: { ...config.planner.directus, url: directus.url, token: directus.token } }
       : {}),
     ...(contentful?.spaceId && contentful.accessToken
       ? {
           contentful: {
+            ...config.planner.contentful,
             spaceId: contentful.spaceId,
             environment: contentful.environment,
             accessToken: contentful.accessToken,

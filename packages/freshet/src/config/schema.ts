@@ -93,7 +93,21 @@ export const podsSchema = z
     token: secret('Bearer token the pods expect on /api/revalidate.'),
     discovery: discoveryConfig,
     retry: retrySchema.default(retrySchema.parse({})),
-    concurrency: z.number().int().min(1).default(64).describe('Pods called at once.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .default(256)
+      .describe('Pods called at once; a round takes about one pod’s time up to this many pods.'),
+    itemsPerRequest: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(250)
+      .describe(
+        'Paths and tags sent to a pod in one request; larger batches go in several, one after the other.',
+      ),
     stageAttempts: z
       .number()
       .int()

@@ -16,6 +16,7 @@ export interface PodsStageOptions {
   client: PodClient
   retry: PodRetryPolicy
   concurrency: number
+  itemsPerRequest: number
   stageAttempts: number
 }
 

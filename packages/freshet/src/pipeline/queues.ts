@@ -16,8 +16,14 @@ export interface StageJob {
   poll?: number
 }
 
+/** How many times a stage runs before its batch fails (configurable where users need it). */
+export interface StageAttempts {
+  planning: number
+  pods: number
+}
+
 /** Each stage's queue: retries with backoff, then the dead-letter queue fails the batch. */
-export async function createQueues(boss: PgBoss, podsStageAttempts: number) {
+export async function createQueues(boss: PgBoss, attempts: StageAttempts) {
   const common: Omit<Queue, 'name'> = {
     retryLimit: 5,
     retryDelay: 1,
@@ -34,10 +40,10 @@ export async function createQueues(boss: PgBoss, podsStageAttempts: number) {
     retryBackoff: true,
     notify: true,
   })
-  await boss.createQueue(QUEUES.plan, common)
+  await boss.createQueue(QUEUES.plan, { ...common, retryLimit: Math.max(0, attempts.planning - 1) })
   await boss.createQueue(QUEUES.pods, {
     ...common,
-    retryLimit: Math.max(0, podsStageAttempts - 1),
+    retryLimit: Math.max(0, attempts.pods - 1),
     retryDelay: 2,
   })
   await boss.createQueue(QUEUES.cdn, { ...common, retryLimit: 10 })

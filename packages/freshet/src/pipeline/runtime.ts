@@ -6,7 +6,7 @@ import { startCatchUp } from './catch-up.ts'
 import { type Collector, startCollector } from './collector.ts'
 import type { PipelineContext } from './context.ts'
 import { createIntakeWriter, type IntakeWriter } from './intake.ts'
-import { createQueues, QUEUES, type StageJob } from './queues.ts'
+import { createQueues, QUEUES, type StageAttempts, type StageJob } from './queues.ts'
 import { runCdnStage } from './stage-cdn.ts'
 import { runPlanStage } from './stage-plan.ts'
 import { runPodsStage } from './stage-pods.ts'
@@ -49,7 +49,7 @@ const STAGES: Array<[string, string, Handler, number]> = [
 /** Starts the workers of every stage and the collector. `ctx.wake` is wired here. */
 export async function startPipeline(
   base: Omit<PipelineContext, 'wake'>,
-  podsStageAttempts: number,
+  stageAttempts: StageAttempts,
 ): Promise<Pipeline> {
   const workers = new Map<string, string[]>()
   const ctx: PipelineContext = {
@@ -58,7 +58,7 @@ export async function startPipeline(
       for (const id of workers.get(queue) ?? []) base.boss.notifyWorker(id)
     },
   }
-  await createQueues(ctx.boss, podsStageAttempts)
+  await createQueues(ctx.boss, stageAttempts)
   for (const [queue, stage, handler, concurrency] of STAGES) {
     const id = await ctx.boss.work<StageJob>(
       queue,

@@ -1,5 +1,6 @@
 import type { Pod } from '../discovery/types.ts'
 import { listDeliveries, recordDelivery } from '../store/deliveries.ts'
+import { recordDeliveries } from '../store/replay.ts'
 import { deliverToPods, type PodDelivery } from '../targets/nextjs-pods.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
@@ -29,15 +30,18 @@ export async function runPodsStage(ctx: PipelineContext, batchId: string, signal
     const current = await listPods(pods, signal)
     const todo = current.filter((pod) => !confirmed.has(pod.id))
     if (todo.length === 0) break
+    const writer = deliveryWriter(ctx, batchId)
     const results = await deliverToPods({
       client: pods.client,
       pods: todo,
       request,
       retry: pods.retry,
       concurrency: pods.concurrency,
+      partSize: pods.itemsPerRequest,
       signal,
-      onResult: (delivery) => record(ctx, batchId, delivery),
+      onResult: (delivery) => writer.add(delivery),
     })
+    await writer.done()
     for (const r of results) if (r.status === 'confirmed') confirmed.add(r.pod.id)
     await failUnlessGone(
       ctx,
@@ -58,8 +62,50 @@ async function listPods(pods: PodsStageOptions, signal: AbortSignal): Promise<Po
   return current
 }
 
-async function record(ctx: PipelineContext, batchId: string, delivery: PodDelivery) {
-  await recordDelivery(ctx.db, batchId, delivery, ctx.now())
+// Results wait this long to be written together: long enough that a round of fast pods is one
+// write at its end, short enough that a slow round shows its progress in the event.
+const WRITE_BEHIND_MS = 250
+
+/**
+ * Writes pod results behind the round, many per statement: one write per pod made 200 pods
+ * cost more than the 200 calls (the embedded store also runs on this thread). Each
+ * `pod:delivered` follows its row's write.
+ */
+function deliveryWriter(ctx: PipelineContext, batchId: string) {
+  let pending: PodDelivery[] = []
+  let timer: NodeJS.Timeout | undefined
+  let writing: Promise<void> = Promise.resolve()
+  let failure: unknown
+  const write = () => {
+    clearTimeout(timer)
+    timer = undefined
+    const rows = pending
+    pending = []
+    if (rows.length === 0) return writing
+    writing = writing.then(async () => {
+      try {
+        await recordDeliveries(ctx.db, batchId, rows, ctx.now())
+        for (const delivery of rows) announce(ctx, batchId, delivery)
+      } catch (error) {
+        failure ??= error
+      }
+    })
+    return writing
+  }
+  return {
+    add(delivery: PodDelivery) {
+      pending.push(delivery)
+      timer ??= setTimeout(write, WRITE_BEHIND_MS)
+    },
+    /** Resolves once every result is written; throws if a write failed. */
+    async done() {
+      await write()
+      if (failure) throw failure
+    },
+  }
+}
+
+function announce(ctx: PipelineContext, batchId: string, delivery: PodDelivery) {
   ctx.lifecycle.emit('pod:delivered', {
     batchId,
     podId: delivery.pod.id,

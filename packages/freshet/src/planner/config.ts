@@ -24,6 +24,15 @@ export const coalesceConfig = z
 
 export const plannerConfig = z
   .object({
+    stageAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(6)
+      .describe(
+        'Times planning is tried (with backoff, 1 s doubling) before the event fails, e.g. while the CMS is down.',
+      ),
     depthLimit: z
       .number()
       .int()

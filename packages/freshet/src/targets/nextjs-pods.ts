@@ -10,6 +10,27 @@ export interface PodRetryPolicy {
   maxDelayMs: number
 }
 
+/**
+ * Splits a request into parts of at most `size` items (paths first, then tags): a pod answers
+ * one part within its timeout (Next.js re-renders 16–180 ms per path), and the pod protocol
+ * takes at most 1,000 items per request.
+ */
+export function splitRequest(request: RevalidateRequest, size: number): RevalidateRequest[] {
+  const items = [
+    ...request.paths.map((p) => ['path', p] as const),
+    ...request.tags.map((t) => ['tag', t] as const),
+  ]
+  const parts: RevalidateRequest[] = []
+  for (let i = 0; i < items.length; i += size) {
+    const slice = items.slice(i, i + size)
+    parts.push({
+      paths: slice.filter(([kind]) => kind === 'path').map(([, v]) => v),
+      tags: slice.filter(([kind]) => kind === 'tag').map(([, v]) => v),
+    })
+  }
+  return parts.length > 0 ? parts : [request]
+}
+
 export interface PodDelivery {
   pod: Pod
   status: Extract<DeliveryStatus, 'confirmed' | 'failed'>
@@ -28,34 +49,41 @@ export function answerProblem(answer: PodAnswer): string | undefined {
   return failed.length > 0 ? `not re-rendered: ${failed.slice(0, 5).join(', ')}` : undefined
 }
 
-/** Revalidates one pod, retrying with exponential backoff and jitter. Never throws. */
+/** Revalidates one pod, part by part, each retried with exponential backoff and jitter. Never throws. */
 export async function deliverToPod(
   client: PodClient,
   pod: Pod,
   request: RevalidateRequest,
   retry: PodRetryPolicy,
   signal: AbortSignal,
+  partSize = 250,
 ): Promise<PodDelivery> {
   const started = performance.now()
+  const answer: PodAnswer = { paths: [], tags: [] }
   let attempts = 0
   try {
-    const answer = await pRetry(
-      async () => {
-        attempts++
-        const answer = await client.revalidate(pod, request, signal)
-        const problem = answerProblem(answer)
-        if (problem) throw new Error(`[freshet] [pods] ${pod.id}: ${problem}`)
-        return answer
-      },
-      {
-        retries: retry.attempts - 1,
-        minTimeout: retry.initialDelayMs,
-        maxTimeout: retry.maxDelayMs,
-        factor: 2,
-        randomize: true,
-        signal,
-      },
-    )
+    for (const part of splitRequest(request, partSize)) {
+      const partAnswer = await pRetry(
+        async () => {
+          attempts++
+          const got = await client.revalidate(pod, part, signal)
+          const problem = answerProblem(got)
+          if (problem) throw new Error(`[freshet] [pods] ${pod.id}: ${problem}`)
+          return got
+        },
+        {
+          retries: retry.attempts - 1,
+          minTimeout: retry.initialDelayMs,
+          maxTimeout: retry.maxDelayMs,
+          factor: 2,
+          randomize: true,
+          signal,
+        },
+      )
+      answer.paths.push(...partAnswer.paths)
+      answer.tags.push(...partAnswer.tags)
+      if (partAnswer.buildId) answer.buildId = partAnswer.buildId
+    }
     return { pod, status: 'confirmed', attempts, ms: performance.now() - started, answer }
   } catch (error) {
     const message = (error as Error).message
@@ -71,6 +99,8 @@ export async function deliverToPods(options: {
   retry: PodRetryPolicy
   concurrency: number
   signal: AbortSignal
+  /** Items (paths + tags) per request to a pod. */
+  partSize?: number
   onResult?: (delivery: PodDelivery) => void | Promise<void>
 }): Promise<PodDelivery[]> {
   const limit = pLimit(options.concurrency)
