@@ -6,8 +6,9 @@ import type { Plan } from '../core/domain.ts'
 import { podListeners } from '../discovery/pods.ts'
 import type { Discovery, Pod } from '../discovery/types.ts'
 import type { Db } from '../store/db.ts'
+import { listDeliveries } from '../store/deliveries.ts'
 import { migrate } from '../store/migrations.ts'
-import { listCatchUps } from '../store/replay.ts'
+import { listCatchUps, recordDeliveries } from '../store/replay.ts'
 import { testStores } from '../store/test-stores.ts'
 import { createPodClient } from '../targets/pod-client.ts'
 import {
@@ -149,6 +150,33 @@ describe.each(await testStores())('catch-up on $name', (store) => {
     }
     return { discovery, lifecycle, start }
   }
+
+  it('records a round of pod results in one statement; attempts add up across stage retries', async () => {
+    const batchId = randomUUID()
+    const pod = (n: number) => ({ id: `pod-${n}`, url: `http://10.0.0.${n}:3000` })
+    await recordDeliveries(
+      db,
+      batchId,
+      [
+        { pod: pod(1), status: 'failed', attempts: 2, error: 'answered 500' },
+        { pod: pod(2), status: 'confirmed', attempts: 1, answer: { paths: [], tags: [] } },
+      ],
+      new Date(),
+    )
+    await recordDeliveries(
+      db,
+      batchId,
+      [{ pod: pod(1), status: 'confirmed', attempts: 1 }],
+      new Date(),
+    )
+    const rows = await listDeliveries(db, batchId)
+    expect(rows.map((r) => [r.pod_id, r.status, r.attempts, r.error])).toEqual([
+      ['pod-1', 'confirmed', 3, null],
+      ['pod-2', 'confirmed', 1, null],
+    ])
+    expect(rows[1]?.answer).toEqual({ paths: [], tags: [] })
+    await db.query('DELETE FROM pod_deliveries')
+  })
 
   it('replays to a new pod every path and tag of the batches since its build, once, then counts it current', async () => {
     const { discovery, lifecycle, start } = await setUp(2)
