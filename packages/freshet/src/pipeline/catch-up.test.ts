@@ -14,8 +14,8 @@ import { createPodClient } from '../targets/pod-client.ts'
 import {
   CATCH_UP_MARGIN_MS,
   type CatchUp,
+  REPLAY_CHUNK,
   replayCutoff,
-  replayRequests,
   startCatchUp,
 } from './catch-up.ts'
 import type { PipelineContext } from './context.ts'
@@ -30,16 +30,6 @@ describe('replay helpers', () => {
   it('cuts off at the build time minus the margin, and refuses a build time that is no time', () => {
     expect(replayCutoff(BUILT.toISOString()).getTime()).toBe(BUILT.getTime() - CATCH_UP_MARGIN_MS)
     expect(() => replayCutoff('yesterday')).toThrow('"yesterday" is not an ISO time')
-  })
-
-  it('splits a replay into requests of at most n paths and n tags', () => {
-    const replay = { batches: 3, paths: ['/a', '/b', '/c', '/d', '/e'], tags: ['x'] }
-    expect(replayRequests(replay, 2)).toEqual([
-      { paths: ['/a', '/b'], tags: ['x'] },
-      { paths: ['/c', '/d'], tags: [] },
-      { paths: ['/e'], tags: [] },
-    ])
-    expect(replayRequests({ batches: 0, paths: [], tags: [] })).toEqual([])
   })
 })
 
@@ -204,6 +194,22 @@ describe.each(await testStores())('catch-up on $name', (store) => {
         .sort((a, b) => (a.id < b.id ? -1 : 1))
         .map((pod) => [pod.id, 'current', 3]),
     )
+  })
+
+  it('sends a long replay in parts of REPLAY_CHUNK items, each confirmed', async () => {
+    const { lifecycle, start } = await setUp(1)
+    const [pod] = pods as [TestPod]
+    const paths = Array.from(
+      { length: REPLAY_CHUNK + 10 },
+      (_, i) => `/p/${String(i).padStart(3, '0')}`,
+    )
+    await addBatch(db, minutes(1), plan(paths))
+    const done = next(lifecycle, 'pod:caught-up', pod.id)
+    await start()
+    expect(await done).toMatchObject({ paths: REPLAY_CHUNK + 10 })
+    const posts = pod.calls.filter((c) => c.method === 'POST').map((c) => c.body?.paths ?? [])
+    expect(posts.map((part) => part.length)).toEqual([REPLAY_CHUNK, 10])
+    expect(posts.flat()).toEqual(paths)
   })
 
   it('after a restart, knows the current pods; one that left and came back catches up again', async () => {

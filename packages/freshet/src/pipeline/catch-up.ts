@@ -21,16 +21,14 @@ import {
   markCatchUpError,
   markCaughtUp,
   markJoined,
-  type Replay,
   replaySince,
 } from '../store/replay.ts'
 import { deliverToPod } from '../targets/nextjs-pods.ts'
-import type { RevalidateRequest } from '../targets/types.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 
 export const CATCH_UP_QUEUE = 'freshet-catchup'
 export const CATCH_UP_MARGIN_MS = 10 * 60_000
-/** Paths (and tags) per replay request: the pod re-renders each before it answers. */
+/** Paths and tags per replay request: the pod re-renders each path before it answers. */
 export const REPLAY_CHUNK = 50
 const RETRY_LIMIT = 8
 
@@ -50,19 +48,6 @@ export function replayCutoff(buildTime: string, marginMs = CATCH_UP_MARGIN_MS): 
   const built = Date.parse(buildTime)
   if (Number.isNaN(built)) throw new Error(`build time "${buildTime}" is not an ISO time`)
   return new Date(built - marginMs)
-}
-
-/** The replay as pod requests of at most `size` paths and `size` tags each. */
-export function replayRequests(replay: Replay, size = REPLAY_CHUNK): RevalidateRequest[] {
-  const requests: RevalidateRequest[] = []
-  const count = Math.max(replay.paths.length, replay.tags.length)
-  for (let start = 0; start < count; start += size) {
-    requests.push({
-      paths: replay.paths.slice(start, start + size),
-      tags: replay.tags.slice(start, start + size),
-    })
-  }
-  return requests
 }
 
 /** Follows discovery and catches up each pod that appears. Nothing to do without `watch`. */
@@ -148,8 +133,9 @@ async function catchUpPod(
   try {
     const build = await pods.client.buildInfo(pod, signal)
     const replay = await replaySince(ctx.db, replayCutoff(build.buildTime))
-    for (const request of replayRequests(replay)) {
-      const delivery = await deliverToPod(pods.client, pod, request, pods.retry, signal)
+    if (replay.paths.length + replay.tags.length > 0) {
+      const items = { paths: replay.paths, tags: replay.tags }
+      const delivery = await deliverToPod(pods.client, pod, items, pods.retry, signal, REPLAY_CHUNK)
       if (delivery.status === 'failed') throw new Error(delivery.error ?? 'not confirmed')
     }
     await markCaughtUp(ctx.db, pod, build, replay, ctx.now())
