@@ -21,6 +21,7 @@ import {
 import type { PipelineContext } from './context.ts'
 import { createLifecycle, type Lifecycle, type LifecycleEvents } from './lifecycle.ts'
 import { createBoss } from './runtime.ts'
+import { runPodsStage } from './stage-pods.ts'
 
 const TOKEN = 'catch-up-token'
 const BUILT = new Date('2026-06-01T12:00:00Z')
@@ -56,10 +57,12 @@ const plan = (paths: string[], tags: string[] = []): Plan => ({
 })
 
 async function addBatch(db: Db, createdAt: Date, batchPlan: Plan | null, status = 'completed') {
+  const id = randomUUID()
   await db.query(
     'INSERT INTO batches (id, status, created_at, plan) VALUES ($1, $2, $3, $4::jsonb)',
-    [randomUUID(), status, createdAt.toISOString(), batchPlan ? JSON.stringify(batchPlan) : null],
+    [id, status, createdAt.toISOString(), batchPlan ? JSON.stringify(batchPlan) : null],
   )
+  return id
 }
 
 function next<K extends keyof LifecycleEvents>(
@@ -105,6 +108,7 @@ describe.each(await testStores())('catch-up on $name', (store) => {
     await Promise.all(pods.map((pod) => pod.close()))
     await db.query('DELETE FROM batches')
     await db.query('DELETE FROM pod_catchups')
+    await db.query('DELETE FROM pod_deliveries')
     running = []
     pods = []
   })
@@ -124,6 +128,7 @@ describe.each(await testStores())('catch-up on $name', (store) => {
       lifecycle,
       now: () => new Date(),
       wake: () => {},
+      cdn: [],
       pods: {
         discovery,
         client: createPodClient({ token: TOKEN, timeoutMs: 2000 }),
@@ -138,7 +143,7 @@ describe.each(await testStores())('catch-up on $name', (store) => {
       running.push(catchUp)
       return catchUp
     }
-    return { discovery, lifecycle, start }
+    return { discovery, lifecycle, start, ctx }
   }
 
   it('records a round of pod results in one statement; attempts add up across stage retries', async () => {
@@ -165,7 +170,6 @@ describe.each(await testStores())('catch-up on $name', (store) => {
       ['pod-2', 'confirmed', 1, null],
     ])
     expect(rows[1]?.answer).toEqual({ paths: [], tags: [] })
-    await db.query('DELETE FROM pod_deliveries')
   })
 
   it('replays to a new pod every path and tag of the batches since its build, once, then counts it current', async () => {
@@ -210,6 +214,30 @@ describe.each(await testStores())('catch-up on $name', (store) => {
     const posts = pod.calls.filter((c) => c.method === 'POST').map((c) => c.body?.paths ?? [])
     expect(posts.map((part) => part.length)).toEqual([REPLAY_CHUNK, 10])
     expect(posts.flat()).toEqual(paths)
+  })
+
+  it('a pod that appears while a batch is delivered joins that batch before it completes', async () => {
+    const { discovery, lifecycle, ctx } = await setUp(1)
+    const slow = await startTestPod({ token: TOKEN, delayMs: 300 })
+    const late = await startTestPod({ token: TOKEN })
+    pods.push(slow, late)
+    discovery.set([podOf(slow)])
+    const batchId = await addBatch(db, new Date(), plan(['/during']), 'pods')
+    const confirmed = new Promise<number>((resolve) =>
+      lifecycle.once('pods:confirmed', (e) => resolve(e.pods)),
+    )
+    const stage = runPodsStage(ctx, batchId, new AbortController().signal)
+    setTimeout(() => discovery.set([podOf(slow), podOf(late)]), 100)
+    await stage
+    expect(await confirmed).toBe(2)
+    const rows = await listDeliveries(db, batchId)
+    expect(rows.map((r) => [r.pod_id, r.status]).sort()).toEqual(
+      [slow.id, late.id].sort().map((id) => [id, 'confirmed']),
+    )
+    expect(late.calls.at(-1)?.body).toEqual({ paths: ['/during'], tags: [] })
+    expect((await db.query<{ status: string }>('SELECT status FROM batches'))[0]?.status).toBe(
+      'completed',
+    )
   })
 
   it('after a restart, knows the current pods; one that left and came back catches up again', async () => {
