@@ -23,6 +23,11 @@ export function logLifecycle(lifecycle: Lifecycle, log: Logger) {
     e.status === 'confirmed' ? log.debug(e, 'pod confirmed') : log.warn(e, 'pod not confirmed'),
   )
   lifecycle.on('pods:confirmed', (e) => log.info(e, 'every pod confirmed'))
+  lifecycle.on('pod:joined', (e) => log.info(e, 'pod joined: catching it up'))
+  lifecycle.on('pod:caught-up', (e) => log.info(e, 'pod caught up'))
+  lifecycle.on('pod:catch-up-failed', (e) =>
+    e.final ? log.error(e, 'pod catch-up failed') : log.warn(e, 'pod catch-up failed; will retry'),
+  )
   lifecycle.on('cdn:created', (e) => log.info(e, 'CDN invalidation created'))
   lifecycle.on('cdn:completed', (e) => log.info(e, 'CDN invalidation completed'))
   lifecycle.on('batch:completed', (e) => log.info(e, 'batch completed'))

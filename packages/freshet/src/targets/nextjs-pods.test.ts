@@ -76,4 +76,20 @@ describe('deliverToPod against a pod speaking the protocol', () => {
     expect(failed).toMatchObject({ status: 'failed', attempts: 3 })
     expect(failed?.error).toContain('answered 500')
   })
+
+  it('passes the part size through the fan-out', async () => {
+    const before = pod.calls.length
+    const paths = Array.from({ length: 30 }, (_, i) => `/q/${i}`)
+    const [delivery] = await deliverToPods({
+      client,
+      pods: [pod],
+      request: { paths, tags: [] },
+      retry,
+      concurrency: 4,
+      signal: AbortSignal.timeout(5000),
+      partSize: 10,
+    })
+    expect(delivery?.status).toBe('confirmed')
+    expect(pod.calls.length - before).toBe(3)
+  })
 })

@@ -113,6 +113,7 @@ export async function deliverToPods(options: {
           options.request,
           options.retry,
           options.signal,
+          options.partSize,
         )
         await options.onResult?.(delivery)
         return delivery
