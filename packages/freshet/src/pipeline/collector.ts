@@ -22,6 +22,9 @@ export function startCollector(ctx: PipelineContext): Collector {
   let running: Promise<void> | undefined
   let again = false
   let stopped = false
+  // While a coalescing window is open, a new event only extends it: the timer's look sees it,
+  // so pokes need no query (under load, one per accepted insert would scan the waiting events).
+  let windowOpen = false
 
   const schedule = (ms: number) => {
     if (stopped) return
@@ -31,12 +34,16 @@ export function startCollector(ctx: PipelineContext): Collector {
   }
 
   function look() {
+    windowOpen = false
     if (running) {
       again = true
       return
     }
     running = collect(ctx)
-      .then((waitMs) => schedule(waitMs ?? RECOVERY_INTERVAL_MS))
+      .then((wait) => {
+        windowOpen = typeof wait === 'object'
+        schedule(typeof wait === 'object' ? wait.windowMs : (wait ?? RECOVERY_INTERVAL_MS))
+      })
       .catch((error) => {
         ctx.lifecycle.emit('pipeline:error', { where: 'collector', error })
         schedule(RECOVERY_INTERVAL_MS)
@@ -53,7 +60,7 @@ export function startCollector(ctx: PipelineContext): Collector {
   schedule(0)
   return {
     poke: () => {
-      if (!stopped) look()
+      if (!stopped && !windowOpen) look()
     },
     async stop() {
       stopped = true
@@ -63,8 +70,8 @@ export function startCollector(ctx: PipelineContext): Collector {
   }
 }
 
-/** One look: batch what is due, or say how long to wait. */
-async function collect(ctx: PipelineContext): Promise<number | undefined> {
+/** One look: batch what is due, or say how long to wait (for a due date, or a window). */
+async function collect(ctx: PipelineContext): Promise<number | { windowMs: number } | undefined> {
   for (;;) {
     const now = ctx.now()
     const waiting = await waitingSummary(ctx.db, now)
@@ -78,7 +85,7 @@ async function collect(ctx: PipelineContext): Promise<number | undefined> {
       windowMs: ctx.coalesce.windowMs,
       maxWaitMs: ctx.coalesce.maxWaitMs,
     })
-    if ('waitMs' in decision) return decision.waitMs
+    if ('waitMs' in decision) return { windowMs: decision.waitMs }
     const batchId = randomUUID()
     const claimed = await ctx.db
       .transaction(async (tx) => {

@@ -48,7 +48,10 @@ export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 5
     write(event) {
       return new Promise<Accepted>((resolve, reject) => {
         queue.push({ event, resolve, reject })
-        flushing ??= flush()
+        // Start on the next turn of the event loop, so every request read in this one joins the
+        // batch. Without it an embedded store, whose query runs before any I/O is read, would
+        // write one event per statement.
+        flushing ??= new Promise<void>((start) => setImmediate(start)).then(flush)
       })
     },
     async drain() {
