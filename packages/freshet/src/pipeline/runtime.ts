@@ -24,7 +24,10 @@ export interface Pipeline {
 export function createBoss(db: Db, store: { url?: string | undefined; schema: string }) {
   const common = {
     schema: `${store.schema}_jobs`,
-    useListenNotify: true,
+    // One process owns an embedded store, and `ctx.wake` hands jobs over in-process; NOTIFY
+    // there only woke every worker of the queue at once, each fetching (measured: 5 fetches per
+    // hand-off, most of the embedded store's time in bench/overhead.ts).
+    useListenNotify: db.kind !== 'pglite',
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
   }
