@@ -47,6 +47,9 @@ describe('intake writer', () => {
     const accepted = await Promise.all(ids.map((id) => writer.write(event(id))))
     expect(accepted).toEqual(ids.map((id) => ({ id, duplicate: false })))
     expect(inserts).toEqual([50])
+    // The collector is told on a later turn, once the answers are on their way.
+    expect(commits).toBe(0)
+    await new Promise((r) => setImmediate(r))
     expect(commits).toBe(1)
     expect((await getEvent(db, 'e49'))?.status).toBe('received')
   })

@@ -36,7 +36,9 @@ export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 5
           if (result) p.resolve(result)
           else p.reject(new Error('[freshet] [intake] insert returned no row'))
         })
-        onCommitted()
+        // On a later turn: an embedded store answers without I/O, so the collector's chain of
+        // queries would otherwise run before the 202s reach their sockets (measured: +30 ms).
+        setImmediate(onCommitted)
       } catch (error) {
         for (const p of batch) p.reject(error)
       }
