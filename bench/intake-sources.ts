@@ -143,7 +143,7 @@ try {
   await freshet.stop()
 }
 
-const best = (xs: { perSecond: number }[]) =>
+const best = <T extends { perSecond: number }>(xs: T[]): T =>
   xs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a))
 console.log(
   `\n${SECONDS_PER_RUN} s per run, ${CONCURRENCY} concurrent callers, best of ${ROUNDS} rounds\n`,
