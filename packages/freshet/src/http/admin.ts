@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { genericBody } from '../sources/generic.ts'
@@ -6,6 +5,7 @@ import { parseJsonBody } from '../sources/json.ts'
 import { monthlyBill, monthOf, monthRange } from '../store/billing.ts'
 import { eventSummary, eventView } from '../store/event-view.ts'
 import { getEvent, listEvents } from '../store/events.ts'
+import { acceptEvent } from './accept.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
 import { badRequest, HttpError } from './errors.ts'
@@ -98,16 +98,13 @@ export function adminRoutes(deps: AppDeps) {
       { method: 'POST', url: c.req.url, headers: c.req.raw.headers, rawBody },
       genericBody,
     )
-    const accepted = await deps.pipeline.accept({
-      id: randomUUID(),
+    const accepted = await acceptEvent(deps, {
       source: 'manual',
-      receivedAt: deps.now(),
-      bodyDigest: `sha256:${createHash('sha256').update(rawBody).digest('hex')}`,
+      rawBody,
       changes: [
         { kind: 'purge', source: 'manual', paths: body.paths ?? [], tags: body.tags ?? [] },
       ],
     })
-    deps.lifecycle.emit('event:received', { id: accepted.id, source: 'manual', duplicate: false })
     return c.json({ id: accepted.id, status: 'received' }, 202)
   })
 

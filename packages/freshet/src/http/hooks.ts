@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
+import { acceptEvent, sourceNamed } from './accept.ts'
 import type { AppDeps } from './deps.ts'
 import { HttpError } from './errors.ts'
 
@@ -8,13 +8,7 @@ export function hookRoutes(deps: AppDeps) {
   const hooks = new Hono()
   hooks.post('/:source', async (c) => {
     const name = c.req.param('source')
-    const source = deps.sources.get(name)
-    if (!source)
-      throw new HttpError(
-        404,
-        'unknown_source',
-        `source "${name}" is not configured (sources.${name})`,
-      )
+    const source = sourceNamed(deps, name)
     if (!deps.accepting())
       throw new HttpError(503, 'shutting_down', 'freshet is shutting down; retry shortly')
     const rawBody = await c.req.text()
@@ -25,19 +19,12 @@ export function hookRoutes(deps: AppDeps) {
       deps.lifecycle.emit('event:ignored', { source: name, reason: delivery.ignored })
       return c.json({ status: 'ignored', reason: delivery.ignored }, 200)
     }
-    const accepted = await deps.pipeline.accept({
-      id: randomUUID(),
+    const accepted = await acceptEvent(deps, {
       source: name,
-      receivedAt: deps.now(),
-      bodyDigest: `sha256:${createHash('sha256').update(rawBody).digest('hex')}`,
-      deliveryKey: delivery.deliveryKey,
+      rawBody,
       changes: delivery.changes,
+      deliveryKey: delivery.deliveryKey,
       notBefore: delivery.notBefore,
-    })
-    deps.lifecycle.emit('event:received', {
-      id: accepted.id,
-      source: name,
-      duplicate: accepted.duplicate,
     })
     return c.json(
       {

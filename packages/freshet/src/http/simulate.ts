@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { sourceNamed } from './accept.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
 import { badRequest, HttpError } from './errors.ts'
@@ -29,13 +30,7 @@ export function simulateRoutes(deps: AppDeps) {
       )
     }
     const { source: name, body, headers } = parsed.data
-    const source = deps.sources.get(name)
-    if (!source)
-      throw new HttpError(
-        404,
-        'unknown_source',
-        `source "${name}" is not configured (sources.${name})`,
-      )
+    const source = sourceNamed(deps, name)
     if (!deps.simulate) throw new HttpError(404, 'no_planner', 'simulation is not available')
     const request = {
       method: 'POST',
