@@ -8,8 +8,12 @@
  */
 import { fork } from 'node:child_process'
 import { cpus } from 'node:os'
-import { postgresReachable, postgresUrl } from '../packages/freshet/src/store/test-stores.ts'
-import { HOOK_TOKEN } from './lib/intake-server.ts'
+import {
+  postgresReachable,
+  postgresUrl,
+  uniqueSchema,
+} from '../packages/freshet/src/store/test-stores.ts'
+import { dropSchemas, HOOK_TOKEN } from './lib/intake-server.ts'
 import { type LoadResult, runLoad } from './lib/load.ts'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64)
@@ -17,10 +21,15 @@ const DURATION_MS = Number(process.env.DURATION_MS ?? 5000)
 const WARMUP_MS = Number(process.env.WARMUP_MS ?? 1500)
 
 async function startServer(mode: string) {
-  const child = fork(new URL('./lib/intake-server.ts', import.meta.url), [mode, postgresUrl], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    execArgv: process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [],
-  })
+  const schema = uniqueSchema()
+  const child = fork(
+    new URL('./lib/intake-server.ts', import.meta.url),
+    [mode, postgresUrl, schema],
+    {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [],
+    },
+  )
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port))
     child.once('exit', (code) =>
@@ -29,10 +38,15 @@ async function startServer(mode: string) {
   })
   return {
     origin: `http://127.0.0.1:${port}`,
+    // A clean stop lets the pipeline work through the backlog the run left (minutes on PGlite
+    // for thousands of events); the figures are taken, so give it 10 s, then kill it.
     async stop() {
       const stopped = new Promise((r) => child.once('exit', r))
       child.send('stop')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       await stopped
+      clearTimeout(timer)
+      if (mode === 'postgres') await dropSchemas(postgresUrl, schema)
     },
   }
 }

@@ -1,8 +1,17 @@
+/** Drops a bench run's schemas (freshet's and pg-boss's). */
+export async function dropSchemas(url: string, schema: string) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`)
+  await client.end()
+}
+
 /**
  * The server side of `bench/intake.ts`, in a process of its own so the load generator does not
  * share its event loop: `bare` (a Hono endpoint that reads the body and answers 202), or the
  * whole freshet service on `pglite` or `postgres` with only `sources.generic` configured.
- * Tells its parent the port over IPC; stops (and drops its PostgreSQL schema) on 'stop'.
+ * Tells its parent the port over IPC; stops on 'stop'.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -30,7 +39,8 @@ async function bareApp() {
 
 async function freshetApp(mode: 'pglite' | 'postgres', url: string) {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-bench-'))
-  const schema = uniqueSchema()
+  // Made per run, dropped by the parent after the run (whose clean stop may be cut short).
+  const schema = process.argv[4] ?? uniqueSchema()
   const config = parseConfig(
     {
       store: mode === 'postgres' ? { url, schema } : { dir },
@@ -45,12 +55,6 @@ async function freshetApp(mode: 'pglite' | 'postgres', url: string) {
     async stop() {
       await service.stop()
       rmSync(dir, { recursive: true, force: true })
-      if (mode !== 'postgres') return
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`)
-      await client.end()
     },
   }
 }
