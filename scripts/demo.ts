@@ -4,11 +4,11 @@
  * freshet in front of them all. Ctrl-C stops everything.
  */
 import { mkdirSync } from 'node:fs'
-import { serve } from '@hono/node-server'
 import { startCloudFrontEmulator } from '@freshet/emulators/cloudfront'
 import { startContentApi } from '@freshet/emulators/content-api'
 import { startEdge } from '@freshet/emulators/edge'
 import { buildSite, startFleet } from '@freshet/emulators/next-fleet'
+import { serve } from '@hono/node-server'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { createLogger, logLifecycle } from '../packages/freshet/src/observability/logging.ts'
 import { createLifecycle } from '../packages/freshet/src/pipeline/lifecycle.ts'
@@ -23,8 +23,16 @@ console.log('building the example site once (about a minute the first time)…')
 await buildSite({ contentApiUrl: content.url })
 const fleet = await startFleet({ count: 3, contentApiUrl: content.url, token: TOKENS.pods })
 for (const pod of fleet.pods) console.log(`pod ${pod.id}        ${pod.url}`)
-const cloudfront = await startCloudFrontEmulator({ port: 4566, distributions: [DISTRIBUTION], completeAfterMs: 2000 })
-const edge = await startEdge({ origins: fleet.pods.map((p) => p.url), port: 8080, invalidations: cloudfront.onCompleted })
+const cloudfront = await startCloudFrontEmulator({
+  port: 4566,
+  distributions: [DISTRIBUTION],
+  completeAfterMs: 2000,
+})
+const edge = await startEdge({
+  origins: fleet.pods.map((p) => p.url),
+  port: 8080,
+  invalidations: cloudfront.onCompleted,
+})
 console.log(`CloudFront API  ${cloudfront.url}   (emulator; invalidations complete after 2 s)`)
 console.log(`CDN edge        ${edge.url}   (caches by Cache-Control, drops what is invalidated)`)
 

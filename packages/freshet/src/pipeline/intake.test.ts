@@ -23,7 +23,7 @@ function counting(db: Db) {
     ...db,
     async query<T>(text: string, values?: unknown[]) {
       if (text.trimStart().startsWith('INSERT INTO events'))
-        inserts.push((values?.[0] as unknown[]).length)
+        inserts.push(((values ?? [])[0] as unknown[]).length)
       return db.query<T>(text, values)
     },
   }
