@@ -15,6 +15,7 @@ import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { createService } from '../packages/freshet/src/service.ts'
 import { postgresUrl, uniqueSchema } from '../packages/freshet/src/store/test-stores.ts'
+import { dropSchemas } from './lib/intake-server.ts'
 import { percentile } from './lib/load.ts'
 import { startTimingProxy } from './lib/timing-proxy.ts'
 
@@ -34,10 +35,11 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'bench'
 process.env.AWS_REGION ??= 'us-east-1'
 
 const dir = mkdtempSync(join(tmpdir(), 'freshet-overhead-'))
+const schema = uniqueSchema()
 const config = parseConfig(
   {
     server: { port: 0 },
-    store: STORE === 'postgres' ? { url: postgresUrl, schema: uniqueSchema() } : { dir },
+    store: STORE === 'postgres' ? { url: postgresUrl, schema } : { dir },
     sources: { generic: { token: TOKEN } },
     pods: { token: POD_TOKEN, discovery: { static: pods.map((p) => p.url) } },
     cdn: { cloudfront: { distributionId: DIST } },
@@ -145,3 +147,4 @@ await Promise.all(pods.map((p) => p.close()))
 await proxy.close()
 await cloudfront.close()
 rmSync(dir, { recursive: true, force: true })
+if (STORE === 'postgres') await dropSchemas(postgresUrl, schema)
