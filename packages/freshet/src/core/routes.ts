@@ -10,7 +10,7 @@ import { pathProblem, tagProblem } from './limits.ts'
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()])
 
-export const routeRule = z.object({
+export const routeRule = z.strictObject({
   collection: z
     .string()
     .min(1)

@@ -8,7 +8,7 @@ import { z } from 'zod'
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>
 
 export const cmsRetryConfig = z
-  .object({
+  .strictObject({
     retries: z
       .number()
       .int()

@@ -6,7 +6,7 @@ import { contentfulApiConfig } from './contentful-api.ts'
 import { directusApiConfig } from './directus-api.ts'
 
 export const coalesceConfig = z
-  .object({
+  .strictObject({
     windowMs: z
       .number()
       .int()
@@ -23,7 +23,7 @@ export const coalesceConfig = z
   .describe('How changes are coalesced into batches.')
 
 export const plannerConfig = z
-  .object({
+  .strictObject({
     stageAttempts: z
       .number()
       .int()

@@ -11,7 +11,7 @@ export interface ContentfulEntry {
 }
 
 export const contentfulApiConfig = z
-  .object({
+  .strictObject({
     api: z
       .enum(['delivery', 'preview'])
       .default('delivery')

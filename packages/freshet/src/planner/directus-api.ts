@@ -15,7 +15,7 @@ export interface DirectusRelation {
 }
 
 export const directusApiConfig = z
-  .object({
+  .strictObject({
     searchMethod: z
       .boolean()
       .default(true)
