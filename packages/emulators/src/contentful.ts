@@ -10,9 +10,9 @@
  * - `GET …/assets/{id}`; `/spaces/{space}/entries…` means the `master` environment;
  * - `Authorization: Bearer <token>` or `?access_token=`; 401 `AccessTokenInvalid` otherwise.
  */
-import type { AddressInfo } from 'node:net'
-import { createAdaptorServer } from '@hono/node-server'
+
 import { type Context, Hono } from 'hono'
+import { loopbackServer } from './loopback.ts'
 
 export type LocalizedFields = Record<string, Record<string, unknown>>
 
@@ -200,7 +200,7 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
     app.get(`${prefix}/assets`, collection(assets))
   }
 
-  let server: ReturnType<typeof createAdaptorServer> | undefined
+  const server = loopbackServer(app)
   return {
     graph,
     app,
@@ -211,14 +211,8 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
     resetRequests() {
       requests.length = 0
     },
-    async listen(): Promise<string> {
-      server = createAdaptorServer({ fetch: app.fetch })
-      await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r))
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    },
-    async close() {
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
-    },
+    listen: server.listen,
+    close: server.close,
   }
 }
 

@@ -10,9 +10,9 @@
  * - `fields` expands many-to-one (`category.slug`) and one-to-many aliases (`blocks.id`);
  * - a static token: `Authorization: Bearer <token>` or `?access_token=`.
  */
-import type { AddressInfo } from 'node:net'
-import { createAdaptorServer } from '@hono/node-server'
+
 import { type Context, Hono } from 'hono'
+import { loopbackServer } from './loopback.ts'
 
 export type DirectusItem = Record<string, unknown>
 
@@ -277,7 +277,7 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
   app.get('/items/:collection', (c) => listItems(c))
   app.on('SEARCH', '/items/:collection', async (c) => listItems(c, await c.req.json()))
 
-  let server: ReturnType<typeof createAdaptorServer> | undefined
+  const server = loopbackServer(app)
   return {
     graph,
     app,
@@ -289,14 +289,8 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
     resetRequests() {
       requests.length = 0
     },
-    async listen(): Promise<string> {
-      server = createAdaptorServer({ fetch: app.fetch })
-      await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r))
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    },
-    async close() {
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
-    },
+    listen: server.listen,
+    close: server.close,
   }
 }
 

@@ -8,10 +8,13 @@ import { cloudFrontTarget } from './targets/cloudfront.ts'
  * The configured distributions. The SDK finds credentials, region and
  * `AWS_ENDPOINT_URL_CLOUDFRONT` itself; a middleware reports every call for the metrics.
  */
-export function createDistributions(config: Config, lifecycle: Lifecycle): CdnDistribution[] {
+export function createDistributions(
+  config: Config,
+  lifecycle: Lifecycle,
+): { distributions: CdnDistribution[]; close(): void } {
   const raw = config.cdn?.cloudfront
   const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]
-  if (list.length === 0) return []
+  if (list.length === 0) return { distributions: [], close: () => {} }
   // CloudFront is a global service whose API lives in us-east-1.
   const client = new CloudFrontClient({ region: process.env.AWS_REGION ?? 'us-east-1' })
   client.middlewareStack.add(
@@ -31,7 +34,7 @@ export function createDistributions(config: Config, lifecycle: Lifecycle): CdnDi
     },
     { step: 'initialize', name: 'freshetCallMetrics' },
   )
-  return list.map((options) => ({
+  const distributions = list.map((options) => ({
     target: cloudFrontTarget({ client, distributionId: options.distributionId }),
     maxPathsInProgress: options.maxPathsInProgress,
     maxWildcardsInProgress: options.maxWildcardsInProgress,
@@ -42,4 +45,5 @@ export function createDistributions(config: Config, lifecycle: Lifecycle): CdnDi
     pollMaxMs: options.pollMaxMs,
     deadlineMinutes: options.deadlineMinutes,
   }))
+  return { distributions, close: () => client.destroy() }
 }

@@ -88,6 +88,7 @@ export async function createService(
   }
   const planner = createPlanner(plannerOptions)
   const pods = podsStage(config, lifecycle)
+  const cdn = createDistributions(config, lifecycle)
   const pipeline = await startPipeline(
     {
       db,
@@ -96,7 +97,7 @@ export async function createService(
       now,
       planner,
       pods,
-      cdn: createDistributions(config, lifecycle),
+      cdn: cdn.distributions,
       coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
     },
     { pods: pods?.stageAttempts ?? 1, planning: config.planner.stageAttempts },
@@ -135,6 +136,8 @@ export async function createService(
       await sweeper?.stop()
       await pipeline.stop(config.server.shutdownGraceMs)
       await pods?.discovery.close?.()
+      await pods?.client.close?.()
+      cdn.close()
       await db.close()
     },
   }

@@ -114,7 +114,7 @@ function podChecks(config: Config): Check[] {
 }
 
 function cdnChecks(config: Config): Check[] {
-  return createDistributions(config, createLifecycle()).map((distribution) => ({
+  return createDistributions(config, createLifecycle()).distributions.map((distribution) => ({
     name: `cloudfront ${distribution.target.distributionId}`,
     async run(signal) {
       const load = await distribution.target.load?.(signal)

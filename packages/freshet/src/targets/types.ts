@@ -16,6 +16,8 @@ export interface BuildInfo {
 export interface PodClient {
   revalidate(pod: Pod, request: RevalidateRequest, signal: AbortSignal): Promise<PodAnswer>
   buildInfo(pod: Pod, signal: AbortSignal): Promise<BuildInfo>
+  /** Releases kept-alive connections. */
+  close?(): Promise<void>
 }
 
 /** One CDN invalidation request: a chunk of a batch under the CDN's limits. */
