@@ -200,3 +200,6 @@ console.log(
     `${THROTTLE * 100}% of calls throttled; limits 3,000 paths / 15 wildcards in progress.\n`,
 )
 console.log(table(rows))
+
+// Everything measured is closed; end without waiting on idle keep-alive timers.
+process.exit(0)

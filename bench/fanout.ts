@@ -163,4 +163,8 @@ async function main() {
 
 const serving = process.argv.indexOf('--serve-pods')
 if (serving > 0) await servePods(Number(process.argv[serving + 1]))
-else await main()
+else {
+  await main()
+  // Everything measured is closed; end without waiting on idle keep-alive timers.
+  process.exit(0)
+}

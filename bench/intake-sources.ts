@@ -157,3 +157,6 @@ for (const [name, runs] of results) {
     `| ${name} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${refused} |`,
   )
 }
+
+// Everything measured is closed; end without waiting on idle keep-alive timers.
+process.exit(0)

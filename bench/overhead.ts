@@ -148,3 +148,6 @@ await proxy.close()
 await cloudfront.close()
 rmSync(dir, { recursive: true, force: true })
 if (STORE === 'postgres') await dropSchemas(postgresUrl, schema)
+
+// Everything measured is closed; end without waiting on idle keep-alive timers.
+process.exit(0)

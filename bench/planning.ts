@@ -90,3 +90,6 @@ for (const r of rows) {
     `| ${r.label} | ${r.items.toLocaleString('en')} | ${r.requests} | ${r.goal} | ${r.paths.toLocaleString('en')} | ${Math.round(r.wallMs).toLocaleString('en')} |`,
   )
 }
+
+// Everything measured is closed; end without waiting on idle keep-alive timers.
+process.exit(0)
