@@ -1,6 +1,5 @@
 import type { Pod } from '../discovery/types.ts'
-import { listDeliveries, recordDelivery } from '../store/deliveries.ts'
-import { recordDeliveries } from '../store/replay.ts'
+import { listDeliveries, recordDeliveries, recordDelivery } from '../store/deliveries.ts'
 import { deliverToPods, type PodDelivery } from '../targets/nextjs-pods.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'

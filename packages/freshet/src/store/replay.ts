@@ -5,7 +5,6 @@
  */
 import type { Pod } from '../discovery/types.ts'
 import type { Db } from './db.ts'
-import type { DeliveryResult } from './deliveries.ts'
 
 export const catchUpMigration = {
   name: 'pod catch-ups',
@@ -141,39 +140,4 @@ export async function forgetPodsExcept(db: Db, present: Pod[]) {
   await db.query(`DELETE FROM pod_catchups WHERE NOT (pod_id = ANY($1::text[]))`, [
     present.map((pod) => pod.id),
   ])
-}
-
-/**
- * Records a round of pod results in one statement (the pods stage writes them behind the round:
- * one row at a time made 200 pods cost 200 sequential writes). Same rules as `recordDelivery`:
- * attempts add up across stage retries. Belongs beside `recordDelivery` in `deliveries.ts`.
- */
-export async function recordDeliveries(
-  db: Db,
-  batchId: string,
-  results: DeliveryResult[],
-  now: Date,
-) {
-  const latest = new Map(results.map((result) => [result.pod.id, result]))
-  if (latest.size === 0) return
-  const rows = [...latest.values()].map((result) => ({
-    pod_id: result.pod.id,
-    pod_url: result.pod.url,
-    status: result.status,
-    attempts: result.attempts,
-    error: result.error ?? null,
-    answer: result.answer ?? null,
-  }))
-  await db.query(
-    `INSERT INTO pod_deliveries (batch_id, pod_id, pod_url, status, attempts, error, answer, started_at, finished_at)
-     SELECT $1, r.pod_id, r.pod_url, r.status, r.attempts, r.error, r.answer, $3, $3
-     FROM jsonb_to_recordset($2::jsonb)
-       AS r(pod_id text, pod_url text, status text, attempts integer, error text, answer jsonb)
-     ON CONFLICT (batch_id, pod_id) DO UPDATE SET
-       pod_url = excluded.pod_url, status = excluded.status,
-       attempts = pod_deliveries.attempts + excluded.attempts,
-       error = excluded.error, answer = coalesce(excluded.answer, pod_deliveries.answer),
-       finished_at = excluded.finished_at`,
-    [batchId, JSON.stringify(rows), now.toISOString()],
-  )
 }
