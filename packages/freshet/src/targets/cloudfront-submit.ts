@@ -96,6 +96,8 @@ interface Context extends SubmitOptions {
   sleep: NonNullable<SubmitOptions['sleep']>
   roomPoll: PollSchedule
   retry: RetryPolicy
+  /** Try to create before looking at the load (a batch of one chunk, the common publish). */
+  createFirst: boolean
 }
 
 /** Resolves once the chunk fits beside the work in progress, or is itself in progress. */
@@ -124,7 +126,7 @@ async function submitChunk(
 ): Promise<InvalidationRecord> {
   const reference = callerReference(ctx.batchId, ctx.target.distributionId, index)
   for (let attempt = 0; ; attempt++) {
-    await waitForRoom(ctx, chunk, index, reference)
+    if (attempt > 0 || !ctx.createFirst) await waitForRoom(ctx, chunk, index, reference)
     try {
       const request = { callerReference: reference, items: chunk }
       const state = await withRetry(
@@ -157,9 +159,13 @@ export async function submitInvalidations(options: SubmitOptions): Promise<Inval
     sleep: options.sleep ?? defaultSleep,
     roomPoll: options.roomPoll ?? defaultRoomPoll,
     retry: options.retry ?? defaultRetryPolicy,
+    createFirst: false,
   }
   const records: InvalidationRecord[] = []
   const chunks = chunkItems(options.items, options.limits)
+  // One chunk: CloudFront's own answer says whether there is room (one call, not three);
+  // a burst of chunks looks at the load first, so it waits instead of collecting refusals.
+  ctx.createFirst = chunks.length === 1
   for (const [index, chunk] of chunks.entries()) {
     const record = await submitChunk(ctx, chunk, index)
     await options.onCreated?.(record)
