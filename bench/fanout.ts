@@ -4,6 +4,7 @@
  *
  * 1. `deliverToPods` with the real pod client (undici keep-alive agent) and the configured
  *    concurrency (`pods.concurrency`, from the config schema's default): wall time of one round.
+ * 0. The floor: plain undici requests to the same pods, all at once, nothing of freshet.
  * 2. The whole pods stage through the service (`createService`, static discovery, no CDN): the
  *    `stage:ended` time of `pods` for one webhook each, which adds listing the pods, recording
  *    every delivery and handing the batch on.
@@ -15,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { Agent, request as undiciRequest } from 'undici'
 import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { podsSchema } from '../packages/freshet/src/config/schema.ts'
@@ -63,6 +65,35 @@ async function deliverRounds(pods: BenchPod[]): Promise<number[]> {
     }
   } finally {
     await client.close()
+  }
+  return times
+}
+
+/** The floor: one plain undici POST per pod, all at once, nothing of freshet around it. */
+async function bareRounds(pods: BenchPod[]): Promise<number[]> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 })
+  const body = JSON.stringify(request)
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
+  const times: number[] = []
+  try {
+    for (let round = 0; round <= ROUNDS; round++) {
+      const started = performance.now()
+      await Promise.all(
+        pods.map(async (pod) => {
+          const url = new URL('/api/revalidate', pod.url)
+          const answer = await undiciRequest(url, {
+            method: 'POST',
+            headers,
+            body,
+            dispatcher: agent,
+          })
+          await answer.body.text()
+        }),
+      )
+      if (round > 0) times.push(performance.now() - started)
+    }
+  } finally {
+    await agent.close()
   }
   return times
 }
@@ -146,6 +177,10 @@ async function main() {
     console.log(
       `Fan-out: test pods answering after ${DELAY_MS} ms (in a child process); pods.concurrency ${concurrency}; ${ROUNDS} rounds each (stage: ${STAGE_ROUNDS}).`,
     )
+    const bare = []
+    for (const size of SIZES)
+      bare.push({ pods: size, times: await bareRounds(host.pods.slice(0, size)) })
+    table('bare undici, one POST per pod at once (the floor on this machine)', bare)
     const delivered = []
     for (const size of SIZES)
       delivered.push({ pods: size, times: await deliverRounds(host.pods.slice(0, size)) })
