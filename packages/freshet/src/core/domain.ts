@@ -84,8 +84,6 @@ export interface Plan {
   notes: PlanNote[]
 }
 
-export const emptyPlan = (): Plan => ({ paths: [], tags: [], notes: [] })
-
 export type EventStatus =
   | 'received'
   | 'planning'

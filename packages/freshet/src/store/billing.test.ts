@@ -1,12 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  batchPathsBilled,
-  billFor,
-  invalidationRecorded,
-  monthlyBill,
-  monthOf,
-  monthRange,
-} from './billing.ts'
+import { billFor, invalidationRecorded, monthlyBill, monthOf, monthRange } from './billing.ts'
 import type { Db } from './db.ts'
 import { recordInvalidation } from './invalidations.ts'
 import { migrate } from './migrations.ts'
@@ -69,8 +62,6 @@ describe.each(stores)('billing on $name', (store) => {
     expect((await monthlyBill(db, '2026-03')).distributions).toEqual([billFor('EONE', 50, 1)])
     expect((await monthlyBill(db, '2026-05')).distributions).toEqual([])
 
-    expect(await batchPathsBilled(db, 'b1')).toBe(6200)
-    expect(await batchPathsBilled(db, 'nothing')).toBe(0)
     expect(await invalidationRecorded(db, 'b1', 'EONE', 1)).toBe(true)
     expect(await invalidationRecorded(db, 'b1', 'EONE', 2)).toBe(false)
     await expect(monthlyBill(db, 'April')).rejects.toThrow(/YYYY-MM/)

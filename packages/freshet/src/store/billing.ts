@@ -82,15 +82,6 @@ export async function monthlyBill(db: Db, month: string): Promise<MonthlyBill> {
   }
 }
 
-/** Paths a batch's invalidations carried, over every distribution: what it added to the bill. */
-export async function batchPathsBilled(db: Db, batchId: string): Promise<number> {
-  const [row] = await db.query<{ paths: string | null }>(
-    'SELECT sum(items) AS paths FROM invalidations WHERE batch_id = $1 AND invalidation_id IS NOT NULL',
-    [batchId],
-  )
-  return Number(row?.paths ?? 0)
-}
-
 /** Whether this chunk's invalidation is already recorded (a retried stage found it again). */
 export async function invalidationRecorded(
   db: Db,

@@ -106,10 +106,3 @@ export async function listEvents(db: Db, query: ListEventsQuery): Promise<EventR
     ],
   )
 }
-
-export async function countEventsByStatus(db: Db): Promise<Record<string, number>> {
-  const rows = await db.query<{ status: string; n: number }>(
-    'SELECT status, count(*)::int AS n FROM events GROUP BY status',
-  )
-  return Object.fromEntries(rows.map((row) => [row.status, row.n]))
-}
