@@ -110,9 +110,9 @@ async function runFreshet(): Promise<Row> {
     const started = performance.now()
     const sendMs = await sendBurst(`http://127.0.0.1:${port}`)
     for (;;) {
-      const [row] = await service.db.query<{ open: string; failed: string }>(
-        `SELECT count(*) FILTER (WHERE status NOT IN ('completed', 'failed')) AS open,
-                count(*) FILTER (WHERE status = 'failed') AS failed FROM events`,
+      const [row] = await service.db.query<{ open: string }>(
+        `SELECT count(*) FILTER (WHERE coalesce(b.status, e.status) NOT IN ('completed', 'failed')) AS open
+         FROM events e LEFT JOIN batches b ON b.id = e.batch_id`,
       )
       if (Number(row?.open) === 0) break
       if (performance.now() - started > DEADLINE_MS) throw new Error('[bench] burst not done')
@@ -120,8 +120,8 @@ async function runFreshet(): Promise<Row> {
     }
     const completedS = ((performance.now() - started) / 1000).toFixed(1)
     const [counts] = await service.db.query<{ batches: string; failed: string }>(
-      `SELECT count(DISTINCT batch_id) AS batches,
-              count(*) FILTER (WHERE status = 'failed') AS failed FROM events`,
+      `SELECT count(DISTINCT e.batch_id) AS batches, count(*) FILTER (WHERE b.status = 'failed') AS failed
+       FROM events e LEFT JOIN batches b ON b.id = e.batch_id`,
     )
     const rounds = pods.map((p) => p.calls.filter((c) => c.method === 'POST').length)
     const { stats } = cloudfront

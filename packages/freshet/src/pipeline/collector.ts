@@ -75,7 +75,7 @@ async function collect(ctx: PipelineContext): Promise<number | { windowMs: numbe
   for (;;) {
     const now = ctx.now()
     const waiting = await waitingSummary(ctx.db, now)
-    if (waiting.count === 0 || !waiting.oldest || !waiting.newest) {
+    if (!waiting.oldest || !waiting.newest) {
       return waiting.nextDue ? waiting.nextDue.getTime() - now.getTime() : undefined
     }
     const decision = coalesceDecision({

@@ -76,8 +76,23 @@ async function findByDeliveryKeys(db: Db, events: NewEvent[]) {
   return new Map(rows.map((row) => [`${row.source}\n${row.delivery_key}`, row.id]))
 }
 
+/**
+ * An event's columns with its status, error and end taken from its batch once it has one: a
+ * batch of thousands of events moves through its stages by updating one row.
+ */
+const eventColumns = `e.id, e.source, e.received_at, e.body_digest, e.delivery_key, e.changes,
+  e.not_before, e.batch_id, e.updated_at,
+  CASE WHEN b.id IS NULL THEN e.status ELSE b.status END AS status,
+  CASE WHEN b.id IS NULL THEN e.error ELSE b.error END AS error,
+  CASE WHEN b.id IS NULL THEN e.finished_at ELSE b.finished_at END AS finished_at`
+
+const eventsWithBatch = 'events e LEFT JOIN batches b ON b.id = e.batch_id'
+
 export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {
-  const rows = await db.query<EventRow>('SELECT * FROM events WHERE id = $1', [id])
+  const rows = await db.query<EventRow>(
+    `SELECT ${eventColumns} FROM ${eventsWithBatch} WHERE e.id = $1`,
+    [id],
+  )
   return rows[0]
 }
 
@@ -91,11 +106,11 @@ export interface ListEventsQuery {
 
 export async function listEvents(db: Db, query: ListEventsQuery): Promise<EventRow[]> {
   return db.query<EventRow>(
-    `SELECT * FROM events
-     WHERE ($1::text IS NULL OR status = $1)
-       AND ($2::text IS NULL OR source = $2)
-       AND ($3::timestamptz IS NULL OR (received_at, id) < ($3::timestamptz, $4::text))
-     ORDER BY received_at DESC, id DESC
+    `SELECT ${eventColumns} FROM ${eventsWithBatch}
+     WHERE ($1::text IS NULL OR (CASE WHEN b.id IS NULL THEN e.status ELSE b.status END) = $1)
+       AND ($2::text IS NULL OR e.source = $2)
+       AND ($3::timestamptz IS NULL OR (e.received_at, e.id) < ($3::timestamptz, $4::text))
+     ORDER BY e.received_at DESC, e.id DESC
      LIMIT $5`,
     [
       query.status ?? null,

@@ -85,6 +85,15 @@ export const migrations: Migration[] = [
     `,
   },
   { version: 4, ...catchUpMigration },
+  {
+    version: 5,
+    name: 'scheduled events by due date',
+    // The collector asks for the next and the due scheduled events on every look.
+    sql: `
+      CREATE INDEX events_scheduled ON events (not_before)
+        WHERE status IN ('received', 'scheduled') AND not_before IS NOT NULL;
+    `,
+  },
 ]
 
 /** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */

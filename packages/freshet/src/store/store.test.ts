@@ -72,14 +72,27 @@ describe.each(stores)('store on $name', (store) => {
 
   it('claims due events into a batch, leaving scheduled ones', async () => {
     await fresh()
-    const later = new Date(Date.now() + 60_000)
-    await insertEvents(db, [event(), event(), event({ notBefore: later })])
-    const summary = await waitingSummary(db, new Date())
-    expect(summary.count).toBe(2)
+    const now = Date.now()
+    const at = (ms: number) => new Date(now + ms)
+    const later = at(60_000)
+    await insertEvents(db, [
+      event({ receivedAt: at(-3_000) }),
+      event({ receivedAt: at(-1_000) }),
+      // Sent an hour ago for a moment that came 2 s ago: it became due 2 s ago.
+      event({ receivedAt: at(-3_600_000), notBefore: at(-2_000) }),
+      event({ receivedAt: at(-4_000), notBefore: later }),
+    ])
+    const summary = await waitingSummary(db, at(0))
+    expect(summary.oldest?.getTime()).toBe(now - 3_000)
+    expect(summary.newest?.getTime()).toBe(now - 1_000)
     expect(summary.nextDue?.getTime()).toBe(later.getTime())
-    const claimed = await db.transaction((tx) => claimIntoBatch(tx, 'b1', new Date(), 100))
-    expect(claimed).toHaveLength(2)
-    expect((await waitingSummary(db, new Date())).count).toBe(0)
+    const claimed = await db.transaction((tx) => claimIntoBatch(tx, 'b1', at(0), 100))
+    expect(claimed).toHaveLength(3)
+    const after = await waitingSummary(db, at(0))
+    expect(after.oldest).toBeNull()
+    expect(after.newest).toBeNull()
+    expect(after.nextDue?.getTime()).toBe(later.getTime())
+    expect((await waitingSummary(db, at(61_000))).oldest?.getTime()).toBe(later.getTime())
   })
 
   it('moves a batch through its stages, fails it and reopens it', async () => {
