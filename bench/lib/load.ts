@@ -89,6 +89,7 @@ export async function runLoadAtRate(options: RateOptions, expectStatus = 202): P
       pool.dispatch(
         { method: 'POST', path: options.path, headers: options.headers, body: options.body(i) },
         {
+          onRequestStart() {},
           onResponseStart(_controller, statusCode) {
             status = statusCode
           },
