@@ -14,7 +14,8 @@ export interface BatchRow {
   finished_at: Date | null
 }
 
-const due = `status IN ('received', 'scheduled') AND (not_before IS NULL OR not_before <= $1)`
+const waiting = `status IN ('received', 'scheduled')`
+const due = `${waiting} AND (not_before IS NULL OR not_before <= $1)`
 
 export interface WaitingSummary {
   /** The first and last moment a due event became due (null: none is due). */
@@ -23,12 +24,11 @@ export interface WaitingSummary {
   nextDue: Date | null
 }
 
-const waiting = `status IN ('received', 'scheduled')`
-
 /**
  * What waits to be collected: for the coalescing decision, and when a scheduled one is due.
  * Asked on every look, with thousands waiting under load: each part is one end of an index
- * (measured: a count over the waiting events took 11.6 ms at 5,000 events/s, this 0.1 ms).
+ * (pg_stat_statements at 5,600–8,200 events/s: a count over the waiting events took 9–11.6 ms
+ * a look, this 4.6 ms, likely stepping over index entries of events claimed since a vacuum).
  */
 export async function waitingSummary(db: Db, now: Date): Promise<WaitingSummary> {
   const rows = await db.query<WaitingSummary>(

@@ -80,9 +80,10 @@ async function findByDeliveryKeys(db: Db, events: NewEvent[]) {
  * An event's columns with its status, error and end taken from its batch once it has one: a
  * batch of thousands of events moves through its stages by updating one row.
  */
+const eventStatus = 'CASE WHEN b.id IS NULL THEN e.status ELSE b.status END'
+
 const eventColumns = `e.id, e.source, e.received_at, e.body_digest, e.delivery_key, e.changes,
-  e.not_before, e.batch_id, e.updated_at,
-  CASE WHEN b.id IS NULL THEN e.status ELSE b.status END AS status,
+  e.not_before, e.batch_id, e.updated_at, ${eventStatus} AS status,
   CASE WHEN b.id IS NULL THEN e.error ELSE b.error END AS error,
   CASE WHEN b.id IS NULL THEN e.finished_at ELSE b.finished_at END AS finished_at`
 
@@ -107,7 +108,7 @@ export interface ListEventsQuery {
 export async function listEvents(db: Db, query: ListEventsQuery): Promise<EventRow[]> {
   return db.query<EventRow>(
     `SELECT ${eventColumns} FROM ${eventsWithBatch}
-     WHERE ($1::text IS NULL OR (CASE WHEN b.id IS NULL THEN e.status ELSE b.status END) = $1)
+     WHERE ($1::text IS NULL OR ${eventStatus} = $1)
        AND ($2::text IS NULL OR e.source = $2)
        AND ($3::timestamptz IS NULL OR (e.received_at, e.id) < ($3::timestamptz, $4::text))
      ORDER BY e.received_at DESC, e.id DESC
