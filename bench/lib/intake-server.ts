@@ -11,7 +11,7 @@ export async function dropSchemas(url: string, schema: string) {
  * The server side of `bench/intake.ts`, in a process of its own so the load generator does not
  * share its event loop: `bare` (a Hono endpoint that reads the body and answers 202), or the
  * whole freshet service on `pglite` or `postgres` with only `sources.generic` configured.
- * Tells its parent the port over IPC; stops on 'stop'.
+ * Tells its parent the port over IPC, and its CPU time on 'cpu'; stops on 'stop'.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -67,6 +67,7 @@ async function main() {
     process.send?.({ port: info.port })
   })
   process.on('message', async (message) => {
+    if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() })
     if (message !== 'stop') return
     server.close()
     await app.stop()
