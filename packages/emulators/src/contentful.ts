@@ -12,6 +12,7 @@
  */
 
 import { type Context, Hono } from 'hono'
+import { createCmsRequests } from './cms-requests.ts'
 import { loopbackServer } from './loopback.ts'
 
 export type LocalizedFields = Record<string, Record<string, unknown>>
@@ -27,11 +28,6 @@ export interface ContentfulEmulatorOptions {
   environment?: string
   defaultLocale?: string
   delayMs?: number
-}
-
-export interface LoggedContentfulRequest {
-  path: string
-  query: string
 }
 
 const link = (linkType: string, id: string) => ({ sys: { type: 'Link', linkType, id } })
@@ -58,8 +54,7 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
   const defaultLocale = options.defaultLocale ?? 'en-US'
   const entries = new Map<string, ContentfulEntity>()
   const assets = new Map<string, ContentfulEntity>()
-  const requests: LoggedContentfulRequest[] = []
-  let failures: number[] = []
+  const cms = createCmsRequests(options.delayMs)
   let revision = 0
 
   const sys = (id: string, type: 'Entry' | 'Asset', contentType?: string) => ({
@@ -141,14 +136,8 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
 
   const app = new Hono()
   app.use(async (c, next) => {
-    const url = new URL(c.req.url)
-    requests.push({ path: url.pathname, query: url.search })
-    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs))
-    const failure = failures.shift()
+    const { failure, token } = await cms.admit(c)
     if (failure) return c.json(error('ServerError', 'Injected failure'), failure as 500)
-    const token =
-      c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ??
-      url.searchParams.get('access_token')
     if (token !== options.accessToken) {
       const message = 'The access token you sent could not be found or is invalid.'
       return c.json(error('AccessTokenInvalid', message), 401)
@@ -204,13 +193,7 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
   return {
     graph,
     app,
-    requests,
-    failNext(...statuses: number[]) {
-      failures = [...failures, ...statuses]
-    },
-    resetRequests() {
-      requests.length = 0
-    },
+    ...cms.controls,
     listen: server.listen,
     close: server.close,
   }

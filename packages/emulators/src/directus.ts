@@ -12,6 +12,7 @@
  */
 
 import { type Context, Hono } from 'hono'
+import { createCmsRequests } from './cms-requests.ts'
 import { loopbackServer } from './loopback.ts'
 
 export type DirectusItem = Record<string, unknown>
@@ -28,12 +29,6 @@ export interface DirectusEmulatorOptions {
   token: string
   /** Delay before each answer (the bench's "CMS answering in 10 ms"). */
   delayMs?: number
-}
-
-export interface LoggedDirectusRequest {
-  method: string
-  path: string
-  query: string
 }
 
 type Condition = { path: string[]; op: string; value: unknown }
@@ -233,20 +228,13 @@ function parseQuery(params: URLSearchParams, body?: Record<string, unknown>): Qu
 
 export function createDirectusEmulator(options: DirectusEmulatorOptions) {
   const graph = createDirectusGraph()
-  const requests: LoggedDirectusRequest[] = []
-  let failures: number[] = []
+  const cms = createCmsRequests(options.delayMs)
   const app = new Hono()
 
   app.use(async (c, next) => {
-    const url = new URL(c.req.url)
-    requests.push({ method: c.req.method, path: url.pathname, query: url.search })
-    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs))
-    const failure = failures.shift()
+    const { failure, token } = await cms.admit(c)
     if (failure) return c.json({ errors: [{ message: 'Injected failure' }] }, failure as 500)
-    const token =
-      c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ??
-      url.searchParams.get('access_token')
-    if (token === null || token === undefined) return c.json(FORBIDDEN, 403)
+    if (token === undefined) return c.json(FORBIDDEN, 403)
     if (token !== options.token) return c.json(INVALID_TOKEN, 401)
     await next()
   })
@@ -281,14 +269,7 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
   return {
     graph,
     app,
-    requests,
-    /** The next requests answer these statuses (a 503, say) before the real answer. */
-    failNext(...statuses: number[]) {
-      failures = [...failures, ...statuses]
-    },
-    resetRequests() {
-      requests.length = 0
-    },
+    ...cms.controls,
     listen: server.listen,
     close: server.close,
   }
