@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront'
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront'
 import { serve } from '@hono/node-server'
 import pLimit from 'p-limit'
 import { Pool } from 'undici'
@@ -23,6 +23,7 @@ import { startCloudFrontEmulator } from '../packages/emulators/src/cloudfront.ts
 import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { createService } from '../packages/freshet/src/service.ts'
+import { invalidateOneByOne } from './lib/naive-cloudfront.ts'
 
 const CHANGES = 10_000
 const SEND_WITHIN_MS = 2000
@@ -158,26 +159,17 @@ async function runNaive(): Promise<Row> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   })
-  const limit = pLimit(32)
-  const failures: Record<string, number> = {}
   const started = performance.now()
-  await Promise.all(
-    Array.from({ length: CHANGES }, (_, i) =>
-      limit(async () => {
-        const due = (i / CHANGES) * SEND_WITHIN_MS - (performance.now() - started)
-        if (due > 0) await sleep(due)
-        const batch = { CallerReference: `naive-${i}`, Paths: { Quantity: 1, Items: [path(i)] } }
-        try {
-          await cf.send(
-            new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: batch }),
-          )
-        } catch (error) {
-          const name = (error as Error).name
-          failures[name] = (failures[name] ?? 0) + 1
-        }
-      }),
-    ),
-  )
+  const failures = await invalidateOneByOne({
+    cf,
+    distributionId: DIST,
+    count: CHANGES,
+    paths: (i) => [path(i)],
+    async due(i) {
+      const wait = (i / CHANGES) * SEND_WITHIN_MS - (performance.now() - started)
+      if (wait > 0) await sleep(wait)
+    },
+  })
   const sendS = ((performance.now() - started) / 1000).toFixed(1)
   await sleep(COMPLETE_AFTER_MS + 100)
   const completedS = ((performance.now() - started) / 1000).toFixed(1)

@@ -10,8 +10,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront'
-import pLimit from 'p-limit'
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront'
 import {
   type CloudFrontEmulator,
   startCloudFrontEmulator,
@@ -24,6 +23,7 @@ import {
   submitInvalidations,
 } from '../packages/freshet/src/targets/cloudfront-submit.ts'
 import { CdnError, type CdnTarget } from '../packages/freshet/src/targets/types.ts'
+import { invalidateOneByOne } from './lib/naive-cloudfront.ts'
 
 const ITEMS = 10_000
 const COMPLETE_AFTER_MS = 5000
@@ -140,28 +140,13 @@ async function runNaive(): Promise<Row> {
     throttle: { fraction: THROTTLE, seed: 2026 },
   })
   const cf = client(emulator)
-  const limit = pLimit(32)
-  const failures: Record<string, number> = {}
   const started = performance.now()
-  await Promise.all(
-    Array.from({ length: ITEMS }, (_, i) =>
-      limit(async () => {
-        const items = itemPaths(i)
-        const batch = {
-          CallerReference: `naive-${i}`,
-          Paths: { Quantity: items.length, Items: items },
-        }
-        try {
-          await cf.send(
-            new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: batch }),
-          )
-        } catch (error) {
-          const name = (error as Error).name
-          failures[name] = (failures[name] ?? 0) + 1
-        }
-      }),
-    ),
-  )
+  const failures = await invalidateOneByOne({
+    cf,
+    distributionId: DIST,
+    count: ITEMS,
+    paths: itemPaths,
+  })
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   await emulator.close()
   const { stats } = emulator
