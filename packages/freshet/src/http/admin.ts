@@ -9,17 +9,8 @@ import { acceptEvent } from './accept.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
 import { badRequest, HttpError } from './errors.ts'
-
-const STATUSES = [
-  'received',
-  'scheduled',
-  'planning',
-  'pods',
-  'cdn',
-  'tracking',
-  'completed',
-  'failed',
-] as const
+// The page's list, served to browsers as is: the one list the filter and the API agree on.
+import { STATUSES } from './page/client/types.ts'
 
 const listQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
