@@ -16,7 +16,7 @@ import {
   postgresUrl,
   uniqueSchema,
 } from '../packages/freshet/src/store/test-stores.ts'
-import { dropSchemas, HOOK_TOKEN } from './lib/intake-server.ts'
+import { dropSchemas, HOOK_TOKEN } from './lib/intake-common.ts'
 import { type LoadResult, type RateResult, runLoad, runLoadAtRate } from './lib/load.ts'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64)
@@ -26,6 +26,16 @@ const RATES: Record<string, number> = {
   bare: Number(process.env.RATE ?? 5000),
   pglite: Number(process.env.RATE_PGLITE ?? 2000),
   postgres: Number(process.env.RATE ?? 5000),
+}
+
+interface LoopDelay {
+  p99Ms: number
+  maxMs: number
+}
+
+interface ServerSample {
+  cpuMs: number
+  loopDelay: LoopDelay
 }
 
 async function startServer(mode: string) {
@@ -46,14 +56,14 @@ async function startServer(mode: string) {
   })
   return {
     origin: `http://127.0.0.1:${port}`,
-    /** The server process's CPU time so far, in ms. */
+    /** The server process's CPU time so far, in ms, and its event loop's delay since last asked. */
     cpuMs() {
-      return new Promise<number>((resolve) => {
+      return new Promise<ServerSample>((resolve) => {
         const answer = (m: unknown) => {
-          const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu
+          const { cpu, loopDelay } = m as { cpu?: NodeJS.CpuUsage; loopDelay: LoopDelay }
           if (!cpu) return
           child.off('message', answer)
-          resolve((cpu.user + cpu.system) / 1000)
+          resolve({ cpuMs: (cpu.user + cpu.system) / 1000, loopDelay })
         }
         child.on('message', answer)
         child.send('cpu')
@@ -79,6 +89,8 @@ interface Measured {
   generatorCores: number
   /** The server process's CPU per request offered at the rate (pipeline work included). */
   serverCpuUs: number
+  /** The server's event loop delay while the rate ran: how long a ready request could wait. */
+  serverLoopDelay: LoopDelay
 }
 
 const request = {
@@ -114,8 +126,9 @@ async function measure(mode: string): Promise<Measured> {
     const cpu = process.cpuUsage(cpuBefore)
     const generatorCores = (cpu.user + cpu.system) / 1000 / (performance.now() - started)
     const offered = (rate * (WARMUP_MS + DURATION_MS)) / 1000
-    const serverCpuUs = ((await server.cpuMs()) - serverCpuBefore) * (1000 / offered)
-    return { most, atRate, generatorCores, serverCpuUs }
+    const after = await server.cpuMs()
+    const serverCpuUs = (after.cpuMs - serverCpuBefore.cpuMs) * (1000 / offered)
+    return { most, atRate, generatorCores, serverCpuUs, serverLoopDelay: after.loopDelay }
   } finally {
     await server.stop()
   }
@@ -138,14 +151,14 @@ console.log(
   `\nWebhook → 202, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up, ${cpus().length} cores shared by server, PostgreSQL and load generator\n`,
 )
 console.log(
-  `| endpoint | most accepted/s (${CONNECTIONS} connections) | vs bare Hono | offered/s | accepted/s | p50 ms | p99 ms | max ms | server CPU per request | generator CPU | errors |`,
+  `| endpoint | most accepted/s (${CONNECTIONS} connections) | vs bare Hono | offered/s | accepted/s | p50 ms | p99 ms | max ms | server CPU per request | server loop delay p99 / max ms | generator CPU | generator send lag p99 ms | errors |`,
 )
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
-for (const [mode, { most, atRate, generatorCores, serverCpuUs }] of results) {
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
+for (const [mode, { most, atRate, generatorCores, serverCpuUs, serverLoopDelay }] of results) {
   const label = mode === 'bare' ? 'bare Hono (reads body, 202)' : `freshet, ${mode}`
   const ratio = bare ? `${fmt((100 * most.perSecond) / bare.most.perSecond, 0)} %` : ''
   console.log(
-    `| ${label} | ${fmt(most.perSecond, 0)} | ${ratio} | ${fmt(atRate.offeredPerSecond, 0)} | ${fmt(atRate.perSecond, 0)} | ${fmt(atRate.p50Ms)} | ${fmt(atRate.p99Ms)} | ${fmt(atRate.maxMs)} | ${fmt(serverCpuUs, 0)} µs | ${fmt(generatorCores, 2)} cores | ${errors(most)}; ${errors(atRate)} |`,
+    `| ${label} | ${fmt(most.perSecond, 0)} | ${ratio} | ${fmt(atRate.offeredPerSecond, 0)} | ${fmt(atRate.perSecond, 0)} | ${fmt(atRate.p50Ms)} | ${fmt(atRate.p99Ms)} | ${fmt(atRate.maxMs)} | ${fmt(serverCpuUs, 0)} µs | ${fmt(serverLoopDelay.p99Ms)} / ${fmt(serverLoopDelay.maxMs)} | ${fmt(generatorCores, 2)} cores | ${fmt(atRate.sendLagP99Ms)} | ${errors(most)}; ${errors(atRate)} |`,
   )
 }
 

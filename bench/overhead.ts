@@ -15,7 +15,7 @@ import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { createService } from '../packages/freshet/src/service.ts'
 import { postgresUrl, uniqueSchema } from '../packages/freshet/src/store/test-stores.ts'
-import { dropSchemas } from './lib/intake-server.ts'
+import { dropSchemas } from './lib/intake-common.ts'
 import { percentile } from './lib/load.ts'
 import { startTimingProxy } from './lib/timing-proxy.ts'
 

@@ -1,30 +1,21 @@
-/** Drops a bench run's schemas (freshet's and pg-boss's). */
-export async function dropSchemas(url: string, schema: string) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`)
-  await client.end()
-}
-
 /**
  * The server side of `bench/intake.ts`, in a process of its own so the load generator does not
  * share its event loop: `bare` (a Hono endpoint that reads the body and answers 202), or the
  * whole freshet service on `pglite` or `postgres` with only `sources.generic` configured.
- * Tells its parent the port over IPC, and its CPU time on 'cpu'; stops on 'stop'.
+ * Tells its parent the port over IPC; on 'cpu' its CPU time and its event loop's delay since the
+ * last 'cpu' (p99 and max, ms); stops on 'stop'.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import pg from 'pg'
 import { parseConfig } from '../../packages/freshet/src/config/load.ts'
 import { createService } from '../../packages/freshet/src/service.ts'
 import { uniqueSchema } from '../../packages/freshet/src/store/test-stores.ts'
-
-export const HOOK_TOKEN = 'bench-hook-token-0123456789'
+import { HOOK_TOKEN } from './intake-common.ts'
 
 type Mode = 'bare' | 'pglite' | 'postgres'
 
@@ -66,8 +57,15 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
     process.send?.({ port: info.port })
   })
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 })
+  loopDelay.enable()
   process.on('message', async (message) => {
-    if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() })
+    if (message === 'cpu') {
+      const ms = (ns: number) => ns / 1e6
+      const delay = { p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) }
+      loopDelay.reset()
+      process.send?.({ cpu: process.cpuUsage(), loopDelay: delay })
+    }
     if (message !== 'stop') return
     server.close()
     await app.stop()
