@@ -1,12 +1,14 @@
 /**
  * Webhook → 202 on the embedded store (PGlite) and on PostgreSQL, beside a bare Hono endpoint
- * in the same run, measured twice: the most accepted per second (closed loop, 64 keep-alive
- * connections kept busy), and p50/p99 latency at the goal's rate (open loop: 5,000/s offered,
- * 2,000/s on PGlite, latency counted from each request's scheduled moment). The server runs in
- * a child process (real `@hono/node-server` on loopback, the pipeline's workers in it too, as in
- * production); the load generator, PostgreSQL and the server share this machine's cores.
+ * in the same run, measured two ways: the most accepted per second (closed loop, 64 keep-alive
+ * connections kept busy), and latency at fixed rates up to the goal's (open loop: requests leave
+ * on schedule, latency counted from each request's scheduled moment; 5,000/s is the goal on
+ * PostgreSQL, 2,000/s on PGlite). Each measurement runs on a fresh server in a child process
+ * (real `@hono/node-server` on loopback, the pipeline's workers in it too, as in production);
+ * the load generator, PostgreSQL and the server share this machine's cores, so the table also
+ * says where the time went: the server's own handling, its event loop, the generator's lag.
  * Run: `node bench/intake.ts` (PostgreSQL: 127.0.0.1:5432 db `test`, or
- * FRESHET_TEST_DATABASE_URL; skipped when unreachable).
+ * FRESHET_TEST_DATABASE_URL; skipped when unreachable). RATES_<MODE>=1000,5000 picks rates.
  */
 import { fork } from 'node:child_process'
 import { cpus } from 'node:os'
@@ -16,27 +18,21 @@ import {
   postgresUrl,
   uniqueSchema,
 } from '../packages/freshet/src/store/test-stores.ts'
-import { dropSchemas, HOOK_TOKEN } from './lib/intake-common.ts'
+import { dropSchemas, HOOK_TOKEN, type ServerSample } from './lib/intake-common.ts'
 import { type LoadResult, type RateResult, runLoad, runLoadAtRate } from './lib/load.ts'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64)
 const DURATION_MS = Number(process.env.DURATION_MS ?? 5000)
 const WARMUP_MS = Number(process.env.WARMUP_MS ?? 1500)
-const RATES: Record<string, number> = {
-  bare: Number(process.env.RATE ?? 5000),
-  pglite: Number(process.env.RATE_PGLITE ?? 2000),
-  postgres: Number(process.env.RATE ?? 5000),
+const DEFAULT_RATES: Record<string, string> = {
+  bare: '5000',
+  pglite: '500,1000,2000',
+  postgres: '1000,2000,3000,4000,5000',
 }
-
-interface LoopDelay {
-  p99Ms: number
-  maxMs: number
-}
-
-interface ServerSample {
-  cpuMs: number
-  loopDelay: LoopDelay
-}
+const ratesOf = (mode: string) =>
+  (process.env[`RATES_${mode.toUpperCase()}`] ?? DEFAULT_RATES[mode] ?? '5000')
+    .split(',')
+    .map(Number)
 
 async function startServer(mode: string) {
   const schema = uniqueSchema()
@@ -56,17 +52,16 @@ async function startServer(mode: string) {
   })
   return {
     origin: `http://127.0.0.1:${port}`,
-    /** The server process's CPU time so far, in ms, and its event loop's delay since last asked. */
-    cpuMs() {
+    sample() {
       return new Promise<ServerSample>((resolve) => {
         const answer = (m: unknown) => {
-          const { cpu, loopDelay } = m as { cpu?: NodeJS.CpuUsage; loopDelay: LoopDelay }
-          if (!cpu) return
+          const { sample } = m as { sample?: ServerSample }
+          if (!sample) return
           child.off('message', answer)
-          resolve({ cpuMs: (cpu.user + cpu.system) / 1000, loopDelay })
+          resolve(sample)
         }
         child.on('message', answer)
-        child.send('cpu')
+        child.send('sample')
       })
     },
     // A clean stop lets the pipeline work through the backlog the run left (minutes on PGlite
@@ -82,15 +77,12 @@ async function startServer(mode: string) {
   }
 }
 
-interface Measured {
-  most: LoadResult
-  atRate: RateResult
+interface AtRate {
+  result: RateResult
+  /** The server's timings while the rate ran (CPU per request offered, pipeline included). */
+  server: ServerSample & { cpuPerRequestUs: number }
   /** The load generator's own CPU, in cores, while it ran (it shares the machine). */
   generatorCores: number
-  /** The server process's CPU per request offered at the rate (pipeline work included). */
-  serverCpuUs: number
-  /** The server's event loop delay while the rate ran: how long a ready request could wait. */
-  serverLoopDelay: LoopDelay
 }
 
 const request = {
@@ -99,24 +91,25 @@ const request = {
   body: (i: number) => JSON.stringify({ paths: [`/articles/${i}`, '/'], tags: [`article:${i}`] }),
 }
 
-async function measure(mode: string): Promise<Measured> {
-  // Each on a fresh server and store: the closed loop leaves a backlog the pipeline works off.
-  const first = await startServer(mode)
-  const most = await runLoad({
+async function mostAccepted(mode: string): Promise<LoadResult> {
+  const server = await startServer(mode)
+  return runLoad({
     ...request,
-    origin: first.origin,
+    origin: server.origin,
     connections: CONNECTIONS,
     warmupMs: WARMUP_MS,
     durationMs: DURATION_MS,
-  }).finally(() => first.stop())
+  }).finally(() => server.stop())
+}
 
+// On a fresh server and store each time: a closed loop or a higher rate leaves a backlog.
+async function atRate(mode: string, rate: number): Promise<AtRate> {
   const server = await startServer(mode)
   try {
-    const rate = RATES[mode] ?? 5000
-    const serverCpuBefore = await server.cpuMs()
+    const before = await server.sample()
     const cpuBefore = process.cpuUsage()
     const started = performance.now()
-    const atRate = await runLoadAtRate({
+    const result = await runLoadAtRate({
       ...request,
       origin: server.origin,
       rate,
@@ -125,10 +118,10 @@ async function measure(mode: string): Promise<Measured> {
     })
     const cpu = process.cpuUsage(cpuBefore)
     const generatorCores = (cpu.user + cpu.system) / 1000 / (performance.now() - started)
+    const after = await server.sample()
     const offered = (rate * (WARMUP_MS + DURATION_MS)) / 1000
-    const after = await server.cpuMs()
-    const serverCpuUs = (after.cpuMs - serverCpuBefore.cpuMs) * (1000 / offered)
-    return { most, atRate, generatorCores, serverCpuUs, serverLoopDelay: after.loopDelay }
+    const cpuPerRequestUs = ((after.cpuMs - before.cpuMs) * 1000) / offered
+    return { result, server: { ...after, cpuPerRequestUs }, generatorCores }
   } finally {
     await server.stop()
   }
@@ -138,27 +131,38 @@ const reachable = await postgresReachable()
 const modes = (process.env.MODES?.split(',') ?? ['bare', 'pglite', 'postgres']).filter(
   (mode) => mode !== 'postgres' || reachable,
 )
-const results = new Map<string, Measured>()
-for (const mode of modes) results.set(mode, await measure(mode))
+const most = new Map<string, LoadResult>()
+const rated: { mode: string; measured: AtRate }[] = []
+for (const mode of modes) {
+  most.set(mode, await mostAccepted(mode))
+  for (const rate of ratesOf(mode)) rated.push({ mode, measured: await atRate(mode, rate) })
+}
 
-const bare = results.get('bare')
+const label = (mode: string) =>
+  mode === 'bare' ? 'bare Hono (reads body, 202)' : `freshet, ${mode}`
 const fmt = (n: number, digits = 1) => n.toFixed(digits)
 const errors = (r: LoadResult) =>
   Object.entries(r.unexpected)
     .map(([status, n]) => `${n}× ${status === '0' ? 'network' : status}`)
     .join(', ') || 'none'
+const bare = most.get('bare')
 console.log(
   `\nWebhook → 202, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up, ${cpus().length} cores shared by server, PostgreSQL and load generator\n`,
 )
+console.log(`| endpoint | most accepted/s (${CONNECTIONS} connections) | vs bare Hono | errors |`)
+console.log('| --- | ---: | ---: | --- |')
+for (const [mode, result] of most) {
+  const ratio = bare ? `${fmt((100 * result.perSecond) / bare.perSecond, 0)} %` : ''
+  console.log(`| ${label(mode)} | ${fmt(result.perSecond, 0)} | ${ratio} | ${errors(result)} |`)
+}
 console.log(
-  `| endpoint | most accepted/s (${CONNECTIONS} connections) | vs bare Hono | offered/s | accepted/s | p50 ms | p99 ms | max ms | server CPU per request | server loop delay p99 / max ms | generator CPU | generator send lag p99 ms | errors |`,
+  '\n| endpoint | offered/s | accepted/s | p50 ms | p99 ms | max ms | server handling p50 / p99 ms | server loop delay p99 / max ms | server CPU per request | generator send lag p99 ms | generator CPU | errors |',
 )
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
-for (const [mode, { most, atRate, generatorCores, serverCpuUs, serverLoopDelay }] of results) {
-  const label = mode === 'bare' ? 'bare Hono (reads body, 202)' : `freshet, ${mode}`
-  const ratio = bare ? `${fmt((100 * most.perSecond) / bare.most.perSecond, 0)} %` : ''
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
+for (const { mode, measured } of rated) {
+  const { result, server, generatorCores } = measured
   console.log(
-    `| ${label} | ${fmt(most.perSecond, 0)} | ${ratio} | ${fmt(atRate.offeredPerSecond, 0)} | ${fmt(atRate.perSecond, 0)} | ${fmt(atRate.p50Ms)} | ${fmt(atRate.p99Ms)} | ${fmt(atRate.maxMs)} | ${fmt(serverCpuUs, 0)} µs | ${fmt(serverLoopDelay.p99Ms)} / ${fmt(serverLoopDelay.maxMs)} | ${fmt(generatorCores, 2)} cores | ${fmt(atRate.sendLagP99Ms)} | ${errors(most)}; ${errors(atRate)} |`,
+    `| ${label(mode)} | ${fmt(result.offeredPerSecond, 0)} | ${fmt(result.perSecond, 0)} | ${fmt(result.p50Ms)} | ${fmt(result.p99Ms)} | ${fmt(result.maxMs)} | ${fmt(server.handledP50Ms)} / ${fmt(server.handledP99Ms)} | ${fmt(server.loopDelayP99Ms)} / ${fmt(server.loopDelayMaxMs)} | ${fmt(server.cpuPerRequestUs, 0)} µs | ${fmt(result.sendLagP99Ms)} | ${fmt(generatorCores, 2)} cores | ${errors(result)} |`,
   )
 }
 

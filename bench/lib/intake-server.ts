@@ -2,20 +2,19 @@
  * The server side of `bench/intake.ts`, in a process of its own so the load generator does not
  * share its event loop: `bare` (a Hono endpoint that reads the body and answers 202), or the
  * whole freshet service on `pglite` or `postgres` with only `sources.generic` configured.
- * Tells its parent the port over IPC; on 'cpu' its CPU time and its event loop's delay since the
- * last 'cpu' (p99 and max, ms); stops on 'stop'.
+ * Tells its parent the port over IPC, answers 'sample' with a `ServerSample`, stops on 'stop'.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { parseConfig } from '../../packages/freshet/src/config/load.ts'
 import { createService } from '../../packages/freshet/src/service.ts'
 import { uniqueSchema } from '../../packages/freshet/src/store/test-stores.ts'
-import { HOOK_TOKEN } from './intake-common.ts'
+import { HOOK_TOKEN, type ServerSample } from './intake-common.ts'
 
 type Mode = 'bare' | 'pglite' | 'postgres'
 
@@ -54,17 +53,32 @@ async function main() {
   const mode = process.argv[2] as Mode
   const url = process.argv[3] ?? ''
   const app = mode === 'bare' ? await bareApp() : await freshetApp(mode, url)
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+  // In µs: a histogram holds integers.
+  const handled = createHistogram()
+  const timedFetch = async (request: Request) => {
+    const started = performance.now()
+    const response = await app.fetch(request)
+    handled.record(Math.max(1, Math.round((performance.now() - started) * 1000)))
+    return response
+  }
+  const server = serve({ fetch: timedFetch, port: 0, hostname: '127.0.0.1' }, (info) => {
     process.send?.({ port: info.port })
   })
   const loopDelay = monitorEventLoopDelay({ resolution: 1 })
   loopDelay.enable()
   process.on('message', async (message) => {
-    if (message === 'cpu') {
-      const ms = (ns: number) => ns / 1e6
-      const delay = { p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) }
+    if (message === 'sample') {
+      const cpu = process.cpuUsage()
+      const sample: ServerSample = {
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+        handledP50Ms: handled.percentile(50) / 1000,
+        handledP99Ms: handled.percentile(99) / 1000,
+      }
       loopDelay.reset()
-      process.send?.({ cpu: process.cpuUsage(), loopDelay: delay })
+      handled.reset()
+      process.send?.({ sample })
     }
     if (message !== 'stop') return
     server.close()
