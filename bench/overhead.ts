@@ -15,14 +15,13 @@ import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { createService } from '../packages/freshet/src/service.ts'
 import { postgresUrl, uniqueSchema } from '../packages/freshet/src/store/test-stores.ts'
-import { dropSchemas } from './lib/intake-common.ts'
+import { dropSchemas, HOOK_TOKEN } from './lib/intake-common.ts'
 import { percentile } from './lib/load.ts'
 import { startTimingProxy } from './lib/timing-proxy.ts'
 
 const EVENTS = Number(process.env.EVENTS ?? 60)
 const WARMUP = 5
 const STORE = process.env.STORE === 'postgres' ? 'postgres' : 'pglite'
-const TOKEN = 'bench-hook-token-0123456789'
 const POD_TOKEN = 'bench-pod-token-0123456789'
 const DIST = 'E2BENCHOVERHEAD'
 
@@ -40,7 +39,7 @@ const config = parseConfig(
   {
     server: { port: 0 },
     store: STORE === 'postgres' ? { url: postgresUrl, schema } : { dir },
-    sources: { generic: { token: TOKEN } },
+    sources: { generic: { token: HOOK_TOKEN } },
     pods: { token: POD_TOKEN, discovery: { static: pods.map((p) => p.url) } },
     cdn: { cloudfront: { distributionId: DIST } },
     planner: { coalesce: { windowMs: 0, maxWaitMs: 0 } },
@@ -85,7 +84,7 @@ async function oneEvent(i: number): Promise<Sample> {
   const sent = performance.now()
   const response = await fetch(`http://127.0.0.1:${port}/hooks/generic`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${HOOK_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ paths: [`/articles/${i}`, '/'], tags: [`article:${i}`] }),
   })
   const accepted = performance.now() - sent
