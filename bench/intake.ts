@@ -14,11 +14,12 @@ import { fork } from 'node:child_process'
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import {
+  dropSchemas,
   postgresReachable,
   postgresUrl,
   uniqueSchema,
 } from '../packages/freshet/src/store/test-stores.ts'
-import { dropSchemas, HOOK_TOKEN, type ServerSample } from './lib/intake-common.ts'
+import { HOOK_TOKEN, type ServerSample } from './lib/intake-common.ts'
 import { type LoadResult, type RateResult, runLoad, runLoadAtRate } from './lib/load.ts'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64)

@@ -14,8 +14,12 @@ import { startCloudFrontEmulator } from '../packages/emulators/src/cloudfront.ts
 import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { createService } from '../packages/freshet/src/service.ts'
-import { postgresUrl, uniqueSchema } from '../packages/freshet/src/store/test-stores.ts'
-import { dropSchemas, HOOK_TOKEN } from './lib/intake-common.ts'
+import {
+  dropSchemas,
+  postgresUrl,
+  uniqueSchema,
+} from '../packages/freshet/src/store/test-stores.ts'
+import { HOOK_TOKEN } from './lib/intake-common.ts'
 import { percentile } from './lib/load.ts'
 import { startTimingProxy } from './lib/timing-proxy.ts'
 

@@ -1,24 +1,21 @@
 import { mkdirSync } from 'node:fs'
 import { serve } from '@hono/node-server'
-import { createDistributions } from './cdn.ts'
 import type { Config } from './config/schema.ts'
-import { createDiscovery } from './discovery/index.ts'
 import { createApp } from './http/app.ts'
 import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
 import { createMetrics } from './observability/metrics.ts'
-import type { PodsStageOptions } from './pipeline/context.ts'
+import { buildPipeline, plannerFor } from './pipeline/build.ts'
 import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
-import { createBoss, type Pipeline, startPipeline } from './pipeline/runtime.ts'
+import type { Pipeline } from './pipeline/runtime.ts'
 import { directusPublishRules, scheduledSources } from './pipeline/schedule.ts'
-import { type Sweeper, startDirectusSweep } from './pipeline/sweep.ts'
-import { createPlanner } from './planner/index.ts'
+import type { Sweeper } from './pipeline/sweep.ts'
+import { startPipelineThread } from './pipeline/thread.ts'
 import { createSources } from './sources/index.ts'
 import type { Db } from './store/db.ts'
 import { migrate } from './store/migrations.ts'
 import { openPglite } from './store/pglite.ts'
 import { openPostgres } from './store/postgres.ts'
-import { createPodClient } from './targets/pod-client.ts'
 
 export async function openStore(store: Config['store']): Promise<Db> {
   if (store.url) return openPostgres(store.url, store.schema)
@@ -30,27 +27,15 @@ export interface Service {
   db: Db
   lifecycle: Lifecycle
   pipeline: Pipeline
-  /** The Directus scheduled-publish sweep, when configured (url, token, publish-date rules). */
+  /**
+   * The Directus scheduled-publish sweep, when configured (url, token, publish-date rules) and
+   * the pipeline runs in this thread (in the pipeline thread, the sweep runs there).
+   */
   sweeper: Sweeper | undefined
   app: ReturnType<typeof createApp>
   /** What is not configured yet, for the start-up message. */
   unconfigured: string[]
   stop(): Promise<void>
-}
-
-function podsStage(config: Config, lifecycle: Lifecycle): PodsStageOptions | undefined {
-  if (!config.pods) return undefined
-  const { retry } = config.pods
-  return {
-    discovery: createDiscovery(config.pods.discovery, {
-      onError: (error) => lifecycle.emit('pipeline:error', { where: 'discovery', error }),
-    }),
-    client: createPodClient({ token: config.pods.token, timeoutMs: retry.timeoutMs }),
-    retry,
-    concurrency: config.pods.concurrency,
-    itemsPerRequest: config.pods.itemsPerRequest,
-    stageAttempts: config.pods.stageAttempts,
-  }
 }
 
 function unconfiguredParts(config: Config): string[] {
@@ -64,6 +49,10 @@ function unconfiguredParts(config: Config): string[] {
   return missing
 }
 
+/** Whether the pipeline gets a thread of its own (`server.pipelineThread`). */
+export const pipelineInThread = (config: Config) =>
+  config.server.pipelineThread === 'auto' && config.store.url !== undefined
+
 /** Builds the whole service from its configuration: store, jobs, pipeline and HTTP app. */
 export async function createService(
   config: Config,
@@ -73,43 +62,12 @@ export async function createService(
   const now = options.now ?? (() => new Date())
   const db = await openStore(config.store)
   await migrate(db)
-  const boss = createBoss(db, config.store)
-  boss.on('error', (error) => lifecycle.emit('pipeline:error', { where: 'jobs', error }))
-  await boss.start()
-  const plannerOptions = {
-    rules: config.routes,
-    db,
-    depthLimit: config.planner.depthLimit,
-    throughRoutedItems: config.planner.throughRoutedItems,
-    relationsTtlMs: config.planner.relationsTtlMs,
-    retry: config.planner.retry,
-    now,
-    ...cmsOptions(config),
-  }
-  const planner = createPlanner(plannerOptions)
-  const pods = podsStage(config, lifecycle)
-  const cdn = createDistributions(config, lifecycle)
-  const pipeline = await startPipeline(
-    {
-      db,
-      boss,
-      lifecycle,
-      now,
-      planner,
-      pods,
-      cdn: cdn.distributions,
-      coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
-    },
-    { pods: pods?.stageAttempts ?? 1, planning: config.planner.stageAttempts },
-  )
+  const built = pipelineInThread(config)
+    ? await startPipelineThread(config, db, lifecycle)
+    : await buildPipeline(config, db, lifecycle, now)
+  const { pipeline, sweeper } = built
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
-  const sweeper = await startDirectusSweep(config.sources.directus, publishRules, {
-    db,
-    boss,
-    lifecycle,
-    now,
-    accept: (event) => pipeline.accept(event),
-  })
+  const planner = plannerFor(config, db, now)
   let accepting = true
   const metrics = createMetrics(lifecycle)
   countCatchUps(lifecycle, metrics.registry)
@@ -133,32 +91,9 @@ export async function createService(
     unconfigured: unconfiguredParts(config),
     async stop() {
       accepting = false
-      await sweeper?.stop()
-      await pipeline.stop(config.server.shutdownGraceMs)
-      await pods?.discovery.close?.()
-      await pods?.client.close?.()
-      cdn.close()
+      await built.stop()
       await db.close()
     },
-  }
-}
-
-function cmsOptions(config: Config) {
-  const { directus, contentful } = config.sources
-  return {
-    ...(directus?.url && directus.token
-      ? { directus: { ...config.planner.directus, url: directus.url, token: directus.token } }
-      : {}),
-    ...(contentful?.spaceId && contentful.accessToken
-      ? {
-          contentful: {
-            ...config.planner.contentful,
-            spaceId: contentful.spaceId,
-            environment: contentful.environment,
-            accessToken: contentful.accessToken,
-          },
-        }
-      : {}),
   }
 }
 

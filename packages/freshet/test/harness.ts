@@ -55,6 +55,7 @@ export async function startHarness(
   )
   const service: Service = await createService(config)
   return {
+    config,
     service,
     pods,
     cloudfront,

@@ -34,6 +34,12 @@ export const serverSchema = z
       'On SIGTERM, how long in-flight work may take before it is handed back.',
       10_000,
     ),
+    pipelineThread: z
+      .enum(['auto', 'main'])
+      .default('auto')
+      .describe(
+        'auto: with PostgreSQL the pipeline runs in a worker thread of its own, so planning a large batch never delays a webhook’s answer (the embedded store is opened by one thread, so with it the pipeline shares the main thread). main: always the main thread.',
+      ),
   })
   .describe('The HTTP server.')
 

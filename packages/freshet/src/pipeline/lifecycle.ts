@@ -55,3 +55,28 @@ export interface LifecycleEvents {
 export type Lifecycle = EventEmitter<LifecycleEvents>
 
 export const createLifecycle = (): Lifecycle => new EventEmitter<LifecycleEvents>()
+
+/** Every lifecycle event's name (the `satisfies` keeps it in step with `LifecycleEvents`). */
+export const LIFECYCLE_EVENT_NAMES = Object.keys({
+  'event:received': true,
+  'event:ignored': true,
+  'batch:created': true,
+  'batch:planned': true,
+  'stage:started': true,
+  'stage:ended': true,
+  'stage:skipped': true,
+  'stage:retrying': true,
+  'pod:delivered': true,
+  'pods:confirmed': true,
+  'pod:joined': true,
+  'pod:caught-up': true,
+  'pod:catch-up-failed': true,
+  'cdn:call': true,
+  'cdn:created': true,
+  'cdn:billed': true,
+  'cdn:completed': true,
+  'batch:completed': true,
+  'batch:failed': true,
+  'event:finished': true,
+  'pipeline:error': true,
+} satisfies Record<keyof LifecycleEvents, true>) as (keyof LifecycleEvents)[]

@@ -16,6 +16,8 @@ import { fail, recordStageError } from './transitions.ts'
 export interface Pipeline {
   /** Persists an event; resolves only once it is durable. */
   accept(event: NewEvent): Promise<Accepted>
+  /** Another thread accepted an event: look for waiting events soon. */
+  nudge(): void
   /** Puts a failed batch back at the stage that failed. */
   retry(batchId: string): Promise<string | undefined>
   stop(graceMs?: number): Promise<void>
@@ -82,6 +84,7 @@ export async function startPipeline(
   const intake: IntakeWriter = createIntakeWriter(ctx.db, () => collector.poke())
   return {
     accept: (event) => intake.write(event),
+    nudge: () => collector.poke(),
     retry: (batchId) => retryBatch(ctx, batchId),
     async stop(graceMs = 10_000) {
       await intake.drain()

@@ -31,6 +31,18 @@ export async function postgresReachable(url = postgresUrl): Promise<boolean> {
 
 export const uniqueSchema = () => `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`
 
+/** Drops a test's or bench run's schemas on PostgreSQL (freshet's and pg-boss's). */
+export async function dropSchemas(url: string, schema: string) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`)
+  } finally {
+    await client.end()
+  }
+}
+
 export async function testStores(): Promise<TestStore[]> {
   const stores: TestStore[] = [
     { name: 'pglite', open: async () => ({ db: await openPglite(), schema: 'public' }) },

@@ -1,0 +1,113 @@
+import { createDistributions } from '../cdn.ts'
+import type { Config } from '../config/schema.ts'
+import { createDiscovery } from '../discovery/index.ts'
+import { createPlanner } from '../planner/index.ts'
+import type { Db } from '../store/db.ts'
+import { createPodClient } from '../targets/pod-client.ts'
+import type { PodsStageOptions } from './context.ts'
+import type { Lifecycle } from './lifecycle.ts'
+import { createBoss, type Pipeline, startPipeline } from './runtime.ts'
+import { directusPublishRules } from './schedule.ts'
+import { type Sweeper, startDirectusSweep } from './sweep.ts'
+
+/** The pipeline's workers with everything they call: jobs, planner, pods, CDN, sweep. */
+export interface BuiltPipeline {
+  pipeline: Pipeline
+  /** The Directus scheduled-publish sweep, when configured (url, token, publish-date rules). */
+  sweeper: Sweeper | undefined
+  /** Stops the workers (handing back what is in flight), then closes what they used. */
+  stop(): Promise<void>
+}
+
+/** The CMS-aware planner; `simulate` uses one too, wherever the pipeline runs. */
+export function plannerFor(config: Config, db: Db, now: () => Date) {
+  return createPlanner({
+    rules: config.routes,
+    db,
+    depthLimit: config.planner.depthLimit,
+    throughRoutedItems: config.planner.throughRoutedItems,
+    relationsTtlMs: config.planner.relationsTtlMs,
+    retry: config.planner.retry,
+    now,
+    ...cmsOptions(config),
+  })
+}
+
+export async function buildPipeline(
+  config: Config,
+  db: Db,
+  lifecycle: Lifecycle,
+  now: () => Date,
+): Promise<BuiltPipeline> {
+  const boss = createBoss(db, config.store)
+  boss.on('error', (error) => lifecycle.emit('pipeline:error', { where: 'jobs', error }))
+  await boss.start()
+  const pods = podsStage(config, lifecycle)
+  const cdn = createDistributions(config, lifecycle)
+  const pipeline = await startPipeline(
+    {
+      db,
+      boss,
+      lifecycle,
+      now,
+      planner: plannerFor(config, db, now),
+      pods,
+      cdn: cdn.distributions,
+      coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
+    },
+    { pods: pods?.stageAttempts ?? 1, planning: config.planner.stageAttempts },
+  )
+  const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
+  const sweeper = await startDirectusSweep(config.sources.directus, publishRules, {
+    db,
+    boss,
+    lifecycle,
+    now,
+    accept: (event) => pipeline.accept(event),
+  })
+  return {
+    pipeline,
+    sweeper,
+    async stop() {
+      await sweeper?.stop()
+      await pipeline.stop(config.server.shutdownGraceMs)
+      await pods?.discovery.close?.()
+      await pods?.client.close?.()
+      cdn.close()
+    },
+  }
+}
+
+function podsStage(config: Config, lifecycle: Lifecycle): PodsStageOptions | undefined {
+  if (!config.pods) return undefined
+  const { retry } = config.pods
+  return {
+    discovery: createDiscovery(config.pods.discovery, {
+      onError: (error) => lifecycle.emit('pipeline:error', { where: 'discovery', error }),
+    }),
+    client: createPodClient({ token: config.pods.token, timeoutMs: retry.timeoutMs }),
+    retry,
+    concurrency: config.pods.concurrency,
+    itemsPerRequest: config.pods.itemsPerRequest,
+    stageAttempts: config.pods.stageAttempts,
+  }
+}
+
+function cmsOptions(config: Config) {
+  const { directus, contentful } = config.sources
+  return {
+    ...(directus?.url && directus.token
+      ? { directus: { ...config.planner.directus, url: directus.url, token: directus.token } }
+      : {}),
+    ...(contentful?.spaceId && contentful.accessToken
+      ? {
+          contentful: {
+            ...config.planner.contentful,
+            spaceId: contentful.spaceId,
+            environment: contentful.environment,
+            accessToken: contentful.accessToken,
+          },
+        }
+      : {}),
+  }
+}
