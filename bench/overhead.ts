@@ -3,7 +3,8 @@
  * invalidations complete at once, coalescing window 0: freshet's own overhead, i.e. the time
  * from sending the webhook to the event's `completed` minus the pods' own time (the slowest of
  * the parallel pod calls) and CloudFront's own time (its API calls, timed by a proxy). Events
- * are sent one after another. Run: `node bench/overhead.ts` (EVENTS=…, STORE=postgres).
+ * are sent one after another. Run: `node bench/overhead.ts` (EVENTS=…, STORE=postgres;
+ * PIPELINE_THREAD=main keeps PostgreSQL's pipeline on the main thread).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,7 +14,7 @@ import { serve } from '@hono/node-server'
 import { startCloudFrontEmulator } from '../packages/emulators/src/cloudfront.ts'
 import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
-import { createService } from '../packages/freshet/src/service.ts'
+import { createService, pipelineInThread } from '../packages/freshet/src/service.ts'
 import {
   dropSchemas,
   postgresUrl,
@@ -41,7 +42,7 @@ const dir = mkdtempSync(join(tmpdir(), 'freshet-overhead-'))
 const schema = uniqueSchema()
 const config = parseConfig(
   {
-    server: { port: 0 },
+    server: { port: 0, pipelineThread: process.env.PIPELINE_THREAD === 'main' ? 'main' : 'auto' },
     store: STORE === 'postgres' ? { url: postgresUrl, schema } : { dir },
     sources: { generic: { token: HOOK_TOKEN } },
     pods: { token: POD_TOKEN, discovery: { static: pods.map((p) => p.url) } },
@@ -117,7 +118,7 @@ const row = (label: string, key: keyof Sample) => {
 }
 const cdnCalls = proxy.calls.length / (WARMUP + EVENTS)
 console.log(
-  `\nWebhook → completed, ${EVENTS} sequential events (after ${WARMUP} warm-up), 3 pods, CloudFront completing at once, window 0, store ${STORE}\n`,
+  `\nWebhook → completed, ${EVENTS} sequential events (after ${WARMUP} warm-up), 3 pods, CloudFront completing at once, window 0, store ${STORE}, pipeline ${pipelineInThread(config) ? 'in its own thread' : 'on the main thread'}\n`,
 )
 console.log('| ms | p50 | p99 |')
 console.log('| --- | ---: | ---: |')

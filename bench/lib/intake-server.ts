@@ -1,7 +1,8 @@
 /**
  * The server side of `bench/intake.ts`, in a process of its own so the load generator does not
  * share its event loop: `bare` (a Hono endpoint that reads the body and answers 202), or the
- * whole freshet service on `pglite` or `postgres` with only `sources.generic` configured.
+ * whole freshet service on `pglite` or `postgres` with only `sources.generic` configured
+ * (`postgres-main`: with its pipeline on the main thread, `server.pipelineThread: main`).
  * Tells its parent the port over IPC, answers 'sample' with a `ServerSample`, stops on 'stop'.
  */
 import { randomUUID } from 'node:crypto'
@@ -16,7 +17,7 @@ import { createService } from '../../packages/freshet/src/service.ts'
 import { uniqueSchema } from '../../packages/freshet/src/store/test-stores.ts'
 import { HOOK_TOKEN, type ServerSample } from './intake-common.ts'
 
-type Mode = 'bare' | 'pglite' | 'postgres'
+type Mode = 'bare' | 'pglite' | 'postgres' | 'postgres-main'
 
 async function bareApp() {
   const app = new Hono()
@@ -27,13 +28,15 @@ async function bareApp() {
   return { fetch: app.fetch, stop: async () => {} }
 }
 
-async function freshetApp(mode: 'pglite' | 'postgres', url: string) {
+async function freshetApp(mode: Exclude<Mode, 'bare'>, url: string) {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-bench-'))
   // Made per run, dropped by the parent after the run (whose clean stop may be cut short).
   const schema = process.argv[4] ?? uniqueSchema()
   const config = parseConfig(
     {
-      store: mode === 'postgres' ? { url, schema } : { dir },
+      store: mode === 'pglite' ? { dir } : { url, schema },
+      // postgres-main: the pipeline shares the main thread, as it did before it had its own.
+      server: { pipelineThread: mode === 'postgres-main' ? 'main' : 'auto' },
       sources: { generic: { token: HOOK_TOKEN } },
     },
     {} as NodeJS.ProcessEnv,

@@ -61,12 +61,11 @@ export async function startCatchUp(ctx: PipelineContext): Promise<CatchUp | unde
     retryBackoff: true,
     retryDelayMax: 60,
     expireInSeconds: 1800,
-    notify: true,
   })
   const worker = await ctx.boss.work<CatchUpJob>(
     CATCH_UP_QUEUE,
-    // A retry's backoff is found by polling only (NOTIFY wakes workers for new jobs).
-    { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: 4 },
+    // A new job wakes the worker (below); a retry's backoff is found by polling.
+    { pollingIntervalSeconds: 1, localConcurrency: 4 },
     async ([job]) => {
       if (job) await catchUpPod(ctx, pods, job.data.pod, job.retryCount, job.signal)
     },

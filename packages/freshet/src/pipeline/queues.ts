@@ -32,13 +32,11 @@ export async function createQueues(boss: PgBoss, attempts: StageAttempts) {
     heartbeatSeconds: 10,
     expireInSeconds: 1800,
     deadLetter: QUEUES.failed,
-    notify: true,
   }
   await boss.createQueue(QUEUES.failed, {
     retryLimit: 10,
     retryDelay: 1,
     retryBackoff: true,
-    notify: true,
   })
   await boss.createQueue(QUEUES.plan, { ...common, retryLimit: Math.max(0, attempts.planning - 1) })
   await boss.createQueue(QUEUES.pods, {
