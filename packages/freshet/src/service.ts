@@ -53,7 +53,10 @@ function unconfiguredParts(config: Config): string[] {
 export const pipelineInThread = (config: Config) =>
   config.server.pipelineThread === 'auto' && config.store.url !== undefined
 
-/** Builds the whole service from its configuration: store, jobs, pipeline and HTTP app. */
+/**
+ * Builds the whole service from its configuration: store, jobs, pipeline and HTTP app. `now`
+ * reaches the pipeline only on the main thread (`server.pipelineThread: main`, or PGlite).
+ */
 export async function createService(
   config: Config,
   options: { lifecycle?: Lifecycle; now?: () => Date } = {},

@@ -97,7 +97,8 @@ export async function startPipelineThread(
 
   worker = await start()
   running = true
-  const intake = createIntakeWriter(db, () => worker?.postMessage({ type: 'nudge' }))
+  const nudge = () => worker?.postMessage({ type: 'nudge' } satisfies ToPipelineThread)
+  const intake = createIntakeWriter(db, nudge)
   const send = (message: ToPipelineThread) => {
     if (!worker) throw new Error('[freshet] [pipeline] the pipeline thread is restarting')
     worker.postMessage(message)
@@ -106,7 +107,7 @@ export async function startPipelineThread(
   return {
     pipeline: {
       accept: (event) => intake.write(event),
-      nudge: () => worker?.postMessage({ type: 'nudge' }),
+      nudge,
       retry: (batchId) =>
         new Promise((resolve, reject) => {
           const call = ++calls
