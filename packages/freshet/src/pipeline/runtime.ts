@@ -1,5 +1,5 @@
 import { PgBoss } from 'pg-boss'
-import { getBatch, reopenBatch } from '../store/batches.ts'
+import { getBatchState, reopenBatch } from '../store/batches.ts'
 import type { Db } from '../store/db.ts'
 import type { Accepted, NewEvent } from '../store/events.ts'
 import { startCatchUp } from './catch-up.ts'
@@ -121,7 +121,7 @@ async function runStage(
 
 /** A stage's job exhausted its retries (or expired with its worker): the batch fails, with why. */
 async function failExhausted(ctx: PipelineContext, batchId: string) {
-  const batch = await getBatch(ctx.db, batchId)
+  const batch = await getBatchState(ctx.db, batchId)
   if (!batch || batch.status === 'completed' || batch.status === 'failed') return
   const reason = batch.error ?? 'retries exhausted'
   await fail(ctx, batchId, batch.status, `${reason} (after all retries)`)

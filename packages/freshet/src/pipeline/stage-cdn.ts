@@ -4,7 +4,7 @@ import { recordInvalidation } from '../store/invalidations.ts'
 import { submitInvalidations } from '../targets/cloudfront-submit.ts'
 import { CdnError } from '../targets/types.ts'
 import type { CdnDistribution, PipelineContext } from './context.ts'
-import { advance, batchAt, fail } from './transitions.ts'
+import { advance, fail, plannedBatchAt } from './transitions.ts'
 
 /**
  * cdn: only after every pod confirmed. Each distribution gets the plan as chunks under its
@@ -12,7 +12,7 @@ import { advance, batchAt, fail } from './transitions.ts'
  * again after a crash returns the invalidations already created instead of new ones.
  */
 export async function runCdnStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
-  const batch = await batchAt(ctx, batchId, 'cdn')
+  const batch = await plannedBatchAt(ctx, batchId, 'cdn')
   if (!batch) return
   const plan = {
     paths: (batch.plan?.paths ?? []).map((p) => p.value),

@@ -3,7 +3,7 @@ import { listDeliveries, recordDeliveries, recordDelivery } from '../store/deliv
 import { deliverToPods, type PodDelivery } from '../targets/nextjs-pods.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
-import { batchAt } from './transitions.ts'
+import { plannedBatchAt } from './transitions.ts'
 
 // Pods that appear while a batch is delivered join it; after this many rounds the set is
 // taken as settled (a pod appearing later catches up on its own).
@@ -15,7 +15,7 @@ const DISCOVERY_ROUNDS = 3
  * retries with backoff); the CDN is never purged before every pod confirmed.
  */
 export async function runPodsStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
-  const batch = await batchAt(ctx, batchId, 'pods')
+  const batch = await plannedBatchAt(ctx, batchId, 'pods')
   const pods = ctx.pods
   if (!batch || !pods) return
   const request = {

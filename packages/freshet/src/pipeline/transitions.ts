@@ -1,5 +1,5 @@
 import type { BatchStatus } from '../core/domain.ts'
-import { advanceBatch, failBatch, getBatch } from '../store/batches.ts'
+import { advanceBatch, failBatch, getBatch, getBatchState } from '../store/batches.ts'
 import type { PipelineContext } from './context.ts'
 import { QUEUES, type StageJob, type StageQueue } from './queues.ts'
 
@@ -58,7 +58,7 @@ async function announceFinished(
     [batchId],
   )
   if (status === 'completed') {
-    const batch = await getBatch(ctx.db, batchId)
+    const batch = await getBatchState(ctx.db, batchId)
     const ms = batch ? ctx.now().getTime() - new Date(batch.created_at).getTime() : 0
     ctx.lifecycle.emit('batch:completed', { batchId, events: events.length, ms })
   }
@@ -68,6 +68,12 @@ async function announceFinished(
 
 /** A stage runs only while its batch is there: a redelivered job after a crash is a no-op. */
 export async function batchAt(ctx: PipelineContext, batchId: string, stage: BatchStatus) {
+  const batch = await getBatchState(ctx.db, batchId)
+  return batch?.status === stage ? batch : undefined
+}
+
+/** `batchAt`, with the plan, for the stages that carry it out. */
+export async function plannedBatchAt(ctx: PipelineContext, batchId: string, stage: BatchStatus) {
   const batch = await getBatch(ctx.db, batchId)
   return batch?.status === stage ? batch : undefined
 }

@@ -75,6 +75,18 @@ export async function getBatch(db: Db, id: string): Promise<BatchRow | undefined
   return rows[0]
 }
 
+/** A batch without its plan, which can hold thousands of paths: what most checks need. */
+export type BatchState = Omit<BatchRow, 'plan'>
+
+export async function getBatchState(db: Db, id: string): Promise<BatchState | undefined> {
+  const rows = await db.query<BatchState>(
+    `SELECT id, created_at, status, stages, failed_stage, error, cdn_started_at, finished_at
+     FROM batches WHERE id = $1`,
+    [id],
+  )
+  return rows[0]
+}
+
 export async function batchChanges(db: Db, batchId: string) {
   return db.query<{ id: string; source: string; changes: unknown[] }>(
     'SELECT id, source, changes FROM events WHERE batch_id = $1 ORDER BY received_at',

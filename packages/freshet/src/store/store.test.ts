@@ -5,7 +5,9 @@ import {
   claimIntoBatch,
   failBatch,
   getBatch,
+  getBatchState,
   reopenBatch,
+  savePlan,
   waitingSummary,
 } from './batches.ts'
 import type { Db } from './db.ts'
@@ -110,5 +112,18 @@ describe.each(stores)('store on $name', (store) => {
     const done = await getEvent(db, e?.id ?? '')
     expect(done?.status).toBe('completed')
     expect(done?.finished_at).toBeInstanceOf(Date)
+  })
+
+  it('reads a batch’s state without its plan, and the whole batch with it', async () => {
+    await fresh()
+    await insertEvents(db, [event()])
+    await claimIntoBatch(db, 'b3', new Date(), 10)
+    const plan = { paths: [{ value: '/a', reasons: [] }], tags: [], notes: [] }
+    await savePlan(db, 'b3', plan)
+    const { plan: saved, ...state } = (await getBatch(db, 'b3')) ?? { plan: undefined }
+    expect(saved).toEqual(plan)
+    expect(await getBatchState(db, 'b3')).toEqual(state)
+    expect(await getBatchState(db, 'b3')).not.toHaveProperty('plan')
+    expect(await getBatchState(db, 'missing')).toBeUndefined()
   })
 })
