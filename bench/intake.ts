@@ -10,7 +10,8 @@
  * `postgres-main` is PostgreSQL with the pipeline on the main thread (`server.pipelineThread:
  * main`), to show what its own thread changes.
  * Run: `node bench/intake.ts` (PostgreSQL: 127.0.0.1:5432 db `test`, or
- * FRESHET_TEST_DATABASE_URL; skipped when unreachable). RATES_<MODE>=1000,5000 picks rates.
+ * FRESHET_TEST_DATABASE_URL; skipped when unreachable). RATES_<MODE>=1000,5000 picks rates
+ * (RATES_POSTGRES_MAIN for `postgres-main`).
  */
 import { fork } from 'node:child_process'
 import { cpus } from 'node:os'
@@ -37,7 +38,7 @@ const DEFAULT_RATES: Record<string, string> = {
   'postgres-main': '1000,5000',
 }
 const ratesOf = (mode: string) =>
-  (process.env[`RATES_${mode.toUpperCase()}`] ?? DEFAULT_RATES[mode] ?? '5000')
+  (process.env[`RATES_${mode.toUpperCase().replaceAll('-', '_')}`] ?? DEFAULT_RATES[mode] ?? '5000')
     .split(',')
     .map(Number)
 
