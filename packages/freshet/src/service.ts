@@ -17,8 +17,8 @@ import { migrate } from './store/migrations.ts'
 import { openPglite } from './store/pglite.ts'
 import { openPostgres } from './store/postgres.ts'
 
-export async function openStore(store: Config['store']): Promise<Db> {
-  if (store.url) return openPostgres(store.url, store.schema)
+export async function openStore(store: Config['store'], connections = 10): Promise<Db> {
+  if (store.url) return openPostgres(store.url, store.schema, connections)
   mkdirSync(store.dir, { recursive: true })
   return openPglite(store.dir)
 }
@@ -63,7 +63,8 @@ export async function createService(
 ): Promise<Service> {
   const lifecycle = options.lifecycle ?? createLifecycle()
   const now = options.now ?? (() => new Date())
-  const db = await openStore(config.store)
+  // With its own thread the pipeline has its own pool: here only webhooks and the API query.
+  const db = await openStore(config.store, pipelineInThread(config) ? 4 : 10)
   await migrate(db)
   const built = pipelineInThread(config)
     ? await startPipelineThread(config, db, lifecycle)
