@@ -66,12 +66,13 @@ export async function createService(
   // With its own thread the pipeline has its own pool: here only webhooks and the API query.
   const db = await openStore(config.store, pipelineInThread(config) ? 4 : 10)
   await migrate(db)
+  // Dry runs plan here; on this thread the pipeline plans with the same planner (and cache).
+  const planner = plannerFor(config, db, now)
   const built = pipelineInThread(config)
     ? await startPipelineThread(config, db, lifecycle)
-    : await buildPipeline(config, db, lifecycle, now)
+    : await buildPipeline(config, db, lifecycle, now, planner)
   const { pipeline, sweeper } = built
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
-  const planner = plannerFor(config, db, now)
   let accepting = true
   const metrics = createMetrics(lifecycle)
   countCatchUps(lifecycle, metrics.registry)

@@ -4,7 +4,7 @@ import { createDiscovery } from '../discovery/index.ts'
 import { createPlanner } from '../planner/index.ts'
 import type { Db } from '../store/db.ts'
 import { createPodClient } from '../targets/pod-client.ts'
-import type { PodsStageOptions } from './context.ts'
+import type { Planner, PodsStageOptions } from './context.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { createBoss, type Pipeline, startPipeline } from './runtime.ts'
 import { directusPublishRules } from './schedule.ts'
@@ -38,6 +38,7 @@ export async function buildPipeline(
   db: Db,
   lifecycle: Lifecycle,
   now: () => Date,
+  planner: Planner = plannerFor(config, db, now),
 ): Promise<BuiltPipeline> {
   const boss = createBoss(db, config.store)
   boss.on('error', (error) => lifecycle.emit('pipeline:error', { where: 'jobs', error }))
@@ -50,7 +51,7 @@ export async function buildPipeline(
       boss,
       lifecycle,
       now,
-      planner: plannerFor(config, db, now),
+      planner,
       pods,
       cdn: cdn.distributions,
       coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
