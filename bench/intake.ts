@@ -27,9 +27,8 @@ import { type LoadResult, type RateResult, runLoad, runLoadAtRate } from './lib/
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64)
 const DURATION_MS = Number(process.env.DURATION_MS ?? 5000)
-// A fresh process runs cold code for its first seconds. After 1.5 s of warm-up, the backlog
-// that left was still draining 2–3 s into the measurement (at 5,000/s on PostgreSQL, one pair
-// of runs: p99 192 ms after 1.5 s, 79 ms after 5 s), so the figures are of the warm service.
+// A fresh process runs cold code for its first seconds (the first plan of a big batch takes
+// several times as long as later ones), so the figures are of the warm service.
 const WARMUP_MS = Number(process.env.WARMUP_MS ?? 5000)
 const DEFAULT_RATES: Record<string, string> = {
   bare: '5000',
