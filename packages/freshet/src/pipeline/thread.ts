@@ -89,7 +89,9 @@ export async function startPipelineThread(
     if (stopping) return
     start().then(
       (started) => {
-        worker = started
+        // Stopped while this one was starting: it would run on, unowned.
+        if (stopping) void started.terminate()
+        else worker = started
       },
       () => {},
     )
