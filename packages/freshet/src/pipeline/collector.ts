@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { coalesceDecision } from '../core/coalesce.ts'
-import { claimIntoBatch, waitingSummary } from '../store/batches.ts'
+import { claimIntoBatch, type WaitingSummary, waitingSummary } from '../store/batches.ts'
 import type { PipelineContext } from './context.ts'
 import { QUEUES } from './queues.ts'
 
@@ -72,37 +72,36 @@ export function startCollector(ctx: PipelineContext): Collector {
 
 /** One look: batch what is due, or say how long to wait (for a due date, or a window). */
 async function collect(ctx: PipelineContext): Promise<number | { windowMs: number } | undefined> {
+  // With no window, whatever is due is batched at once: claiming first spares the summary.
+  const windowless = ctx.coalesce.windowMs <= 0
   for (;;) {
     const now = ctx.now()
-    const waiting = await waitingSummary(ctx.db, now)
-    if (!waiting.oldest || !waiting.newest) {
-      return waiting.nextDue ? waiting.nextDue.getTime() - now.getTime() : undefined
+    if (!windowless) {
+      const waiting = await waitingSummary(ctx.db, now)
+      if (!waiting.oldest || !waiting.newest) return untilDue(waiting, now)
+      const decision = coalesceDecision({
+        oldestReceivedAt: new Date(waiting.oldest).getTime(),
+        newestReceivedAt: new Date(waiting.newest).getTime(),
+        now: now.getTime(),
+        windowMs: ctx.coalesce.windowMs,
+        maxWaitMs: ctx.coalesce.maxWaitMs,
+      })
+      if ('waitMs' in decision) return { windowMs: decision.waitMs }
     }
-    const decision = coalesceDecision({
-      oldestReceivedAt: new Date(waiting.oldest).getTime(),
-      newestReceivedAt: new Date(waiting.newest).getTime(),
-      now: now.getTime(),
-      windowMs: ctx.coalesce.windowMs,
-      maxWaitMs: ctx.coalesce.maxWaitMs,
-    })
-    if ('waitMs' in decision) return { windowMs: decision.waitMs }
     const batchId = randomUUID()
-    const claimed = await ctx.db
-      .transaction(async (tx) => {
-        const ids = await claimIntoBatch(tx, batchId, now, ctx.coalesce.maxBatchEvents)
-        if (ids.length === 0) throw new NothingClaimed()
-        await ctx.boss.send(QUEUES.plan, { batchId }, { db: tx.boss })
-        return ids
-      })
-      .catch((error) => {
-        if (error instanceof NothingClaimed) return []
-        throw error
-      })
-    if (claimed.length === 0) return undefined
+    const claimed = await ctx.db.transaction(async (tx) => {
+      const ids = await claimIntoBatch(tx, batchId, now, ctx.coalesce.maxBatchEvents)
+      if (ids.length > 0) await ctx.boss.send(QUEUES.plan, { batchId }, { db: tx.boss })
+      return ids
+    })
+    // Nothing due (or another replica took it first): wait for the next due date, if any.
+    if (claimed.length === 0)
+      return windowless ? untilDue(await waitingSummary(ctx.db, now), now) : undefined
     ctx.lifecycle.emit('batch:created', { batchId, events: claimed.length })
     ctx.wake(QUEUES.plan)
   }
 }
 
-// Rolls back the empty batch row when another replica took the events first.
-class NothingClaimed extends Error {}
+function untilDue(waiting: WaitingSummary, now: Date): number | undefined {
+  return waiting.nextDue ? waiting.nextDue.getTime() - now.getTime() : undefined
+}

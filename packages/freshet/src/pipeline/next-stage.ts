@@ -1,4 +1,5 @@
 import type { BatchStatus } from '../core/domain.ts'
+import type { Db } from '../store/db.ts'
 import type { PipelineContext } from './context.ts'
 import { advance } from './transitions.ts'
 
@@ -12,22 +13,23 @@ function unconfigured(ctx: PipelineContext, stage: BatchStatus): string | undefi
 }
 
 /**
- * Hands the batch to the next configured stage, in one transaction. Unconfigured stages (or all
- * of them, when `skipAll` says why) are recorded as skipped, so the event shows what did not
- * happen.
+ * Hands the batch to the next configured stage, in one transaction (with `write`, if given).
+ * Unconfigured stages (or all of them, when `skipAll` says why) are recorded as skipped, so the
+ * event shows what did not happen.
  */
 export async function advanceToNextStage(
   ctx: PipelineContext,
   batchId: string,
   from: BatchStatus,
-  skipAll?: string,
+  options: { skipAll?: string; write?: (tx: Db) => Promise<void> } = {},
 ) {
   const skipped: Partial<Record<BatchStatus, string>> = {}
+  const write = options.write ? { write: options.write } : {}
   for (const stage of ORDER.slice(ORDER.indexOf(from) + 1)) {
     if (stage === 'completed') break
-    const reason = skipAll ?? unconfigured(ctx, stage)
-    if (!reason) return advance(ctx, batchId, from, stage, { skipped })
+    const reason = options.skipAll ?? unconfigured(ctx, stage)
+    if (!reason) return advance(ctx, batchId, from, stage, { skipped, ...write })
     skipped[stage] = reason
   }
-  await advance(ctx, batchId, from, 'completed', { skipped })
+  await advance(ctx, batchId, from, 'completed', { skipped, ...write })
 }

@@ -1,5 +1,4 @@
 import { cdnItems } from '../core/cdn-items.ts'
-import { invalidationRecorded } from '../store/billing.ts'
 import { recordInvalidation } from '../store/invalidations.ts'
 import { submitInvalidations } from '../targets/cloudfront-submit.ts'
 import { CdnError } from '../targets/types.ts'
@@ -52,8 +51,7 @@ async function submit(
     },
     signal,
     onCreated: async (record) => {
-      const known = await invalidationRecorded(ctx.db, batchId, target.distributionId, record.chunk)
-      await recordInvalidation(ctx.db, batchId, {
+      const { known } = await recordInvalidation(ctx.db, batchId, {
         distributionId: target.distributionId,
         chunk: record.chunk,
         callerReference: record.callerReference,

@@ -1,23 +1,18 @@
 import type { ContentChange } from '../core/domain.ts'
-import { batchChanges, savePlan } from '../store/batches.ts'
+import { changesAt, savePlan } from '../store/batches.ts'
 import type { PipelineContext } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
-import { batchAt } from './transitions.ts'
 
 /** plan: from the batch's changes to the paths and tags to purge, with reasons. */
 export async function runPlanStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
-  const batch = await batchAt(ctx, batchId, 'planning')
-  if (!batch) return
-  const rows = await batchChanges(ctx.db, batchId)
-  const changes = rows.flatMap((row) => row.changes as ContentChange[])
-  const plan = await ctx.planner.plan(changes, signal)
-  await savePlan(ctx.db, batchId, plan)
+  const changes = await changesAt(ctx.db, batchId, 'planning')
+  if (!changes) return
+  const plan = await ctx.planner.plan(changes as ContentChange[], signal)
   ctx.lifecycle.emit('batch:planned', { batchId, paths: plan.paths.length, tags: plan.tags.length })
   const empty = plan.paths.length + plan.tags.length === 0
-  await advanceToNextStage(
-    ctx,
-    batchId,
-    'planning',
-    empty ? 'the plan is empty: nothing to invalidate' : undefined,
-  )
+  await advanceToNextStage(ctx, batchId, 'planning', {
+    ...(empty ? { skipAll: 'the plan is empty: nothing to invalidate' } : {}),
+    // The plan is saved with the hand-over: one commit, not two.
+    write: (tx) => savePlan(tx, batchId, plan),
+  })
 }

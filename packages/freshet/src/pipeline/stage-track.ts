@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pollDelayMs } from '../core/cdn-chunks.ts'
+import type { Db } from '../store/db.ts'
 import { listInvalidations, markInvalidation } from '../store/invalidations.ts'
 import { checkInvalidations } from '../targets/cloudfront-submit.ts'
 import type { PipelineContext } from './context.ts'
@@ -20,8 +21,16 @@ export async function runTrackStage(ctx: PipelineContext, job: StageJob, signal:
   for (let poll = job.poll ?? 0; ; poll++) {
     const batch = await batchAt(ctx, batchId, 'tracking')
     if (!batch) return
-    const open = await pollOnce(ctx, batchId, signal)
-    if (open === 0) return advance(ctx, batchId, 'tracking', 'completed')
+    const states = await pollOnce(ctx, batchId, signal)
+    const open = states.filter((state) => state.status !== 'Completed').length
+    announceCompleted(ctx, batchId, states)
+    if (open === 0) {
+      // The last states are written with the completion: one commit, not one per invalidation.
+      return advance(ctx, batchId, 'tracking', 'completed', {
+        write: (tx) => markAll(tx, ctx.now(), batchId, states),
+      })
+    }
+    await markAll(ctx.db, ctx.now(), batchId, states)
     const deadlineMinutes = Math.max(...ctx.cdn.map((d) => d.deadlineMinutes))
     const since = new Date(batch.cdn_started_at ?? batch.created_at).getTime()
     if (ctx.now().getTime() - since > deadlineMinutes * 60_000) {
@@ -48,16 +57,22 @@ export async function runTrackStage(ctx: PipelineContext, job: StageJob, signal:
   }
 }
 
-/** One round of GetInvalidation for what is still in progress; answers how many remain. */
+interface PolledState {
+  distributionId: string
+  id: string
+  status: string
+}
+
+/** One round of GetInvalidation for what is still in progress. */
 async function pollOnce(
   ctx: PipelineContext,
   batchId: string,
   signal: AbortSignal,
-): Promise<number> {
+): Promise<PolledState[]> {
   const pending = (await listInvalidations(ctx.db, batchId)).filter(
     (row) => row.status !== 'Completed',
   )
-  let open = 0
+  const polled: PolledState[] = []
   for (const { target } of ctx.cdn) {
     const mine = pending.filter(
       (row) => row.distribution_id === target.distributionId && row.invalidation_id,
@@ -67,23 +82,22 @@ async function pollOnce(
       mine.map((row) => row.invalidation_id ?? ''),
       signal,
     )
-    for (const state of states) {
-      await markInvalidation(
-        ctx.db,
-        batchId,
-        target.distributionId,
-        state.id,
-        state.status,
-        ctx.now(),
-      )
-      if (state.status !== 'Completed') open++
-      else
-        ctx.lifecycle.emit('cdn:completed', {
-          batchId,
-          distributionId: target.distributionId,
-          invalidationId: state.id,
-        })
-    }
+    for (const state of states) polled.push({ distributionId: target.distributionId, ...state })
   }
-  return open
+  return polled
+}
+
+async function markAll(db: Db, now: Date, batchId: string, states: PolledState[]) {
+  for (const state of states)
+    await markInvalidation(db, batchId, state.distributionId, state.id, state.status, now)
+}
+
+function announceCompleted(ctx: PipelineContext, batchId: string, states: PolledState[]) {
+  for (const state of states)
+    if (state.status === 'Completed')
+      ctx.lifecycle.emit('cdn:completed', {
+        batchId,
+        distributionId: state.distributionId,
+        invalidationId: state.id,
+      })
 }

@@ -1,5 +1,6 @@
 import type { BatchStatus } from '../core/domain.ts'
 import { advanceBatch, failBatch, getBatch, getBatchState } from '../store/batches.ts'
+import type { Db } from '../store/db.ts'
 import type { PipelineContext } from './context.ts'
 import { QUEUES, type StageJob, type StageQueue } from './queues.ts'
 
@@ -11,7 +12,8 @@ const NEXT_QUEUE: Partial<Record<BatchStatus, StageQueue>> = {
 
 /**
  * Ends a stage and hands the batch to the next one in one transaction: the job for the next
- * stage exists exactly when the batch says it is there.
+ * stage exists exactly when the batch says it is there. `write` adds the stage's last result to
+ * that transaction (on PostgreSQL each statement on its own is a round trip and a commit).
  */
 export async function advance(
   ctx: PipelineContext,
@@ -22,11 +24,13 @@ export async function advance(
     skipped?: Partial<Record<BatchStatus, string>>
     job?: StageJob
     startAfterSeconds?: number
+    write?: (tx: Db) => Promise<void>
   } = {},
 ) {
   const queue = NEXT_QUEUE[to]
-  await ctx.db.transaction(async (tx) => {
-    await advanceBatch(tx, batchId, from, to, ctx.now(), options.skipped)
+  const advanced = await ctx.db.transaction(async (tx) => {
+    await options.write?.(tx)
+    const row = await advanceBatch(tx, batchId, from, to, ctx.now(), options.skipped)
     if (queue) {
       await ctx.boss.send(QUEUES[queue], options.job ?? { batchId }, {
         db: tx.boss,
@@ -34,12 +38,13 @@ export async function advance(
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       })
     }
+    return row
   })
   for (const [stage, reason] of Object.entries(options.skipped ?? {})) {
     ctx.lifecycle.emit('stage:skipped', { batchId, stage, reason })
   }
   if (queue) ctx.wake(QUEUES[queue])
-  if (to === 'completed') await announceFinished(ctx, batchId, 'completed')
+  if (to === 'completed') await announceFinished(ctx, batchId, 'completed', advanced?.created_at)
 }
 
 export async function fail(ctx: PipelineContext, batchId: string, stage: string, error: string) {
@@ -52,14 +57,14 @@ async function announceFinished(
   ctx: PipelineContext,
   batchId: string,
   status: 'completed' | 'failed',
+  createdAt?: Date,
 ) {
   const events = await ctx.db.query<{ id: string; source: string }>(
     'SELECT id, source FROM events WHERE batch_id = $1',
     [batchId],
   )
   if (status === 'completed') {
-    const batch = await getBatchState(ctx.db, batchId)
-    const ms = batch ? ctx.now().getTime() - new Date(batch.created_at).getTime() : 0
+    const ms = createdAt ? ctx.now().getTime() - new Date(createdAt).getTime() : 0
     ctx.lifecycle.emit('batch:completed', { batchId, events: events.length, ms })
   }
   for (const event of events)

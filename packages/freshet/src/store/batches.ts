@@ -48,24 +48,32 @@ export async function waitingSummary(db: Db, now: Date): Promise<WaitingSummary>
   return rows[0] ?? { oldest: null, newest: null, nextDue: null }
 }
 
-/** Moves due events into a new batch. Replicas skip each other's rows. */
+/**
+ * Moves due events into a new batch, created only when there are some: one statement, so a
+ * look that finds nothing writes nothing, and one that finds some costs one round trip.
+ * Replicas skip each other's rows.
+ */
 export async function claimIntoBatch(
   db: Db,
   batchId: string,
   now: Date,
   max: number,
 ): Promise<string[]> {
-  await db.query(`INSERT INTO batches (id, status, stages) VALUES ($1, 'planning', $2::jsonb)`, [
-    batchId,
-    JSON.stringify({ planning: { startedAt: now.toISOString() } }),
-  ])
   const rows = await db.query<{ id: string }>(
     `WITH picked AS (
        SELECT id FROM events WHERE ${due}
-       ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED),
+     batch AS (
+       INSERT INTO batches (id, status, stages)
+       SELECT $2, 'planning', $4::jsonb WHERE EXISTS (SELECT 1 FROM picked))
      UPDATE events SET status = 'batched', batch_id = $2, updated_at = now()
      FROM picked WHERE events.id = picked.id RETURNING events.id`,
-    [now.toISOString(), batchId, max],
+    [
+      now.toISOString(),
+      batchId,
+      max,
+      JSON.stringify({ planning: { startedAt: now.toISOString() } }),
+    ],
   )
   return rows.map((row) => row.id)
 }
@@ -87,11 +95,22 @@ export async function getBatchState(db: Db, id: string): Promise<BatchState | un
   return rows[0]
 }
 
-export async function batchChanges(db: Db, batchId: string) {
-  return db.query<{ id: string; source: string; changes: unknown[] }>(
-    'SELECT id, source, changes FROM events WHERE batch_id = $1 ORDER BY received_at',
+/**
+ * The changes of a batch still at `status`, read with the check in one round trip: undefined
+ * when the batch is gone or elsewhere.
+ */
+export async function changesAt(
+  db: Db,
+  batchId: string,
+  status: BatchStatus,
+): Promise<unknown[] | undefined> {
+  const rows = await db.query<{ status: BatchStatus; changes: unknown[] | null }>(
+    `SELECT b.status, e.changes FROM batches b LEFT JOIN events e ON e.batch_id = b.id
+     WHERE b.id = $1 ORDER BY e.received_at`,
     [batchId],
   )
+  if (rows[0]?.status !== status) return undefined
+  return rows.flatMap((row) => row.changes ?? [])
 }
 
 export async function savePlan(db: Db, batchId: string, plan: Plan) {
@@ -118,15 +137,16 @@ export async function advanceBatch(
   const patch: Record<string, unknown> = {}
   for (const [stage, reason] of Object.entries(skipped)) patch[stage] = { skipped: reason }
   if (to !== 'completed') patch[to] = { startedAt: stamp }
-  await db.query(
+  const rows = await db.query<{ created_at: Date }>(
     `UPDATE batches SET status = $3,
        stages = stages || jsonb_build_object($2::text, coalesce(stages -> $2, '{}'::jsonb) || jsonb_build_object('endedAt', $4::text))
                        || $5::jsonb,
        cdn_started_at = CASE WHEN $3 = 'cdn' THEN coalesce(cdn_started_at, $4::timestamptz) ELSE cdn_started_at END,
        finished_at = CASE WHEN $3 = 'completed' THEN $4::timestamptz ELSE finished_at END
-     WHERE id = $1`,
+     WHERE id = $1 RETURNING created_at`,
     [batchId, from, to, stamp, JSON.stringify(patch)],
   )
+  return rows[0]
 }
 
 export async function failBatch(db: Db, batchId: string, stage: string, error: string, now: Date) {

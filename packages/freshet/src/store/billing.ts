@@ -81,18 +81,3 @@ export async function monthlyBill(db: Db, month: string): Promise<MonthlyBill> {
     usd: Math.round(distributions.reduce((sum, d) => sum + d.usd, 0) * 1000) / 1000,
   }
 }
-
-/** Whether this chunk's invalidation is already recorded (a retried stage found it again). */
-export async function invalidationRecorded(
-  db: Db,
-  batchId: string,
-  distributionId: string,
-  chunk: number,
-): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT 1 FROM invalidations WHERE batch_id = $1 AND distribution_id = $2 AND chunk = $3
-     AND invalidation_id IS NOT NULL`,
-    [batchId, distributionId, chunk],
-  )
-  return rows.length > 0
-}

@@ -21,12 +21,24 @@ export interface InvalidationRecord {
   items: number
 }
 
-export async function recordInvalidation(db: Db, batchId: string, record: InvalidationRecord) {
-  await db.query(
-    `INSERT INTO invalidations (batch_id, distribution_id, chunk, caller_reference, invalidation_id, status, items)
+/**
+ * Records a chunk's invalidation. Answers whether it was already recorded (a retried stage
+ * found it again), read in the same statement: the check used to be a round trip of its own.
+ */
+export async function recordInvalidation(
+  db: Db,
+  batchId: string,
+  record: InvalidationRecord,
+): Promise<{ known: boolean }> {
+  const rows = await db.query<{ known: boolean }>(
+    `WITH before AS (
+       SELECT 1 FROM invalidations WHERE batch_id = $1 AND distribution_id = $2 AND chunk = $3
+       AND invalidation_id IS NOT NULL)
+     INSERT INTO invalidations (batch_id, distribution_id, chunk, caller_reference, invalidation_id, status, items)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (batch_id, distribution_id, chunk) DO UPDATE SET
-       invalidation_id = excluded.invalidation_id, status = excluded.status`,
+       invalidation_id = excluded.invalidation_id, status = excluded.status
+     RETURNING EXISTS (SELECT 1 FROM before) AS known`,
     [
       batchId,
       record.distributionId,
@@ -37,6 +49,7 @@ export async function recordInvalidation(db: Db, batchId: string, record: Invali
       record.items,
     ],
   )
+  return { known: rows[0]?.known === true }
 }
 
 export async function listInvalidations(db: Db, batchId: string): Promise<InvalidationRow[]> {

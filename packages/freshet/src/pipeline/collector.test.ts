@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto'
+import type { PgBoss } from 'pg-boss'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Db } from '../store/db.ts'
+import { insertEvents } from '../store/events.ts'
+import { migrate } from '../store/migrations.ts'
+import { testStores } from '../store/test-stores.ts'
+import { type Collector, startCollector } from './collector.ts'
+import type { PipelineContext } from './context.ts'
+import { createLifecycle } from './lifecycle.ts'
+import { createQueues, QUEUES } from './queues.ts'
+import { createBoss } from './runtime.ts'
+
+const event = (notBefore?: Date) => ({
+  id: randomUUID(),
+  source: 'generic',
+  receivedAt: new Date(),
+  bodyDigest: 'digest',
+  changes: [{ kind: 'purge' as const, source: 'generic', paths: ['/'], tags: [] }],
+  notBefore,
+})
+
+async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe.each(await testStores())('collector on $name', (store) => {
+  let db: Db
+  let boss: PgBoss
+  let collector: Collector | undefined
+  beforeAll(async () => {
+    const opened = await store.open()
+    db = opened.db
+    await migrate(db)
+    boss = createBoss(db, opened)
+    await boss.start()
+    await createQueues(boss, { planning: 1, pods: 1 })
+  })
+  afterAll(async () => {
+    await boss?.stop({ graceful: false, close: false })
+    await db?.close()
+  })
+  afterEach(async () => {
+    await collector?.stop()
+    await db.query('DELETE FROM events')
+    await db.query('DELETE FROM batches')
+  })
+
+  function start(windowMs: number) {
+    const batches: Array<{ batchId: string; events: number }> = []
+    const woken: string[] = []
+    const lifecycle = createLifecycle()
+    lifecycle.on('batch:created', (e) => batches.push(e))
+    const ctx = {
+      db,
+      boss,
+      lifecycle,
+      now: () => new Date(),
+      wake: (queue: string) => woken.push(queue),
+      coalesce: { windowMs, maxWaitMs: windowMs * 10, maxBatchEvents: 100 },
+    } as unknown as PipelineContext
+    collector = startCollector(ctx)
+    return { batches, woken }
+  }
+
+  const statuses = async () =>
+    (await db.query<{ id: string; status: string; batch_id: string | null }>(
+      'SELECT id, status, batch_id FROM events',
+    )) satisfies Array<{ id: string }>
+
+  it.each([0, 50])(
+    'batches what is due with a plan job, and a scheduled event only once due (window %i ms)',
+    async (windowMs) => {
+      const [now1, now2] = [event(), event()]
+      const later = event(new Date(Date.now() + 600))
+      await insertEvents(db, [now1, now2, later])
+      const { batches, woken } = start(windowMs)
+
+      const first = await until(async () => batches[0])
+      expect(first.events).toBe(2)
+      expect(woken).toContain(QUEUES.plan)
+      const rows = await statuses()
+      expect(rows.find((r) => r.id === later.id)?.status).toBe('scheduled')
+      expect(rows.filter((r) => r.batch_id === first.batchId)).toHaveLength(2)
+      const [batch] = await db.query<{ status: string }>(
+        'SELECT status FROM batches WHERE id = $1',
+        [first.batchId],
+      )
+      expect(batch?.status).toBe('planning')
+
+      const second = await until(async () => batches[1])
+      expect(second.events).toBe(1)
+      const batched = (await statuses()).find((r) => r.id === later.id)
+      expect(batched).toMatchObject({ status: 'batched', batch_id: second.batchId })
+      const jobs = await boss.fetch<{ batchId: string }>(QUEUES.plan, { batchSize: 10 })
+      expect(jobs.map((job) => job.data.batchId).sort()).toEqual(
+        [first.batchId, second.batchId].sort(),
+      )
+      // A look that finds nothing writes nothing: no empty batch is left behind.
+      const [count] = await db.query<{ n: string }>('SELECT count(*) AS n FROM batches')
+      expect(Number(count?.n)).toBe(2)
+    },
+  )
+})
