@@ -10,5 +10,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 240_000,
     pool: 'forks',
+    globalSetup: ['packages/freshet/test/global-setup.ts'],
   },
 })

@@ -99,6 +99,10 @@ async function collect(ctx: PipelineContext): Promise<number | { windowMs: numbe
       return windowless ? untilDue(await waitingSummary(ctx.db, now), now) : undefined
     ctx.lifecycle.emit('batch:created', { batchId, events: claimed.length })
     ctx.wake(QUEUES.plan)
+    // Fewer than a full batch: all that was due is taken (an event accepted meanwhile pokes
+    // again), so only the next due date is left to find.
+    if (windowless && claimed.length < ctx.coalesce.maxBatchEvents)
+      return untilDue(await waitingSummary(ctx.db, now), now)
   }
 }
 

@@ -29,7 +29,13 @@ export async function postgresReachable(url = postgresUrl): Promise<boolean> {
   }
 }
 
-export const uniqueSchema = () => `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+/**
+ * A schema name of its own. Under `npm test` it starts with the run's prefix, which the global
+ * teardown drops, so test runs leave no schemas behind on a shared server.
+ */
+export const uniqueSchema = () => `t_${runPrefix()}${randomUUID().replaceAll('-', '').slice(0, 16)}`
+
+const runPrefix = () => (process.env.FRESHET_TEST_RUN ? `${process.env.FRESHET_TEST_RUN}_` : '')
 
 /** Drops a test's or bench run's schemas on PostgreSQL (freshet's and pg-boss's). */
 export async function dropSchemas(url: string, schema: string) {
@@ -38,6 +44,23 @@ export async function dropSchemas(url: string, schema: string) {
   try {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
     await client.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Drops every schema a test run made (see `uniqueSchema`); none, when no server answers. */
+export async function dropRunSchemas(url: string, run: string) {
+  if (!/^[0-9a-f]+$/.test(run) || !(await postgresReachable(url))) return 0
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)`,
+      [`t_${run}_`],
+    )
+    for (const { name } of rows) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`)
+    return rows.length
   } finally {
     await client.end()
   }
