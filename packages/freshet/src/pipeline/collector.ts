@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { coalesceDecision } from '../core/coalesce.ts'
-import { claimIntoBatch, type WaitingSummary, waitingSummary } from '../store/batches.ts'
+import { claimIntoBatch, nextDue, waitingSummary } from '../store/batches.ts'
 import type { PipelineContext } from './context.ts'
 import { QUEUES } from './queues.ts'
 
@@ -78,7 +78,7 @@ async function collect(ctx: PipelineContext): Promise<number | { windowMs: numbe
     const now = ctx.now()
     if (!windowless) {
       const waiting = await waitingSummary(ctx.db, now)
-      if (!waiting.oldest || !waiting.newest) return untilDue(waiting, now)
+      if (!waiting.oldest || !waiting.newest) return untilDue(waiting.nextDue, now)
       const decision = coalesceDecision({
         oldestReceivedAt: new Date(waiting.oldest).getTime(),
         newestReceivedAt: new Date(waiting.newest).getTime(),
@@ -96,16 +96,16 @@ async function collect(ctx: PipelineContext): Promise<number | { windowMs: numbe
     })
     // Nothing due (or another replica took it first): wait for the next due date, if any.
     if (claimed.length === 0)
-      return windowless ? untilDue(await waitingSummary(ctx.db, now), now) : undefined
+      return windowless ? untilDue(await nextDue(ctx.db, now), now) : undefined
     ctx.lifecycle.emit('batch:created', { batchId, events: claimed.length })
     ctx.wake(QUEUES.plan)
     // Fewer than a full batch: all that was due is taken (an event accepted meanwhile pokes
     // again), so only the next due date is left to find.
     if (windowless && claimed.length < ctx.coalesce.maxBatchEvents)
-      return untilDue(await waitingSummary(ctx.db, now), now)
+      return untilDue(await nextDue(ctx.db, now), now)
   }
 }
 
-function untilDue(waiting: WaitingSummary, now: Date): number | undefined {
-  return waiting.nextDue ? waiting.nextDue.getTime() - now.getTime() : undefined
+function untilDue(due: Date | null, now: Date): number | undefined {
+  return due ? due.getTime() - now.getTime() : undefined
 }

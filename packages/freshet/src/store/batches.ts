@@ -48,6 +48,15 @@ export async function waitingSummary(db: Db, now: Date): Promise<WaitingSummary>
   return rows[0] ?? { oldest: null, newest: null, nextDue: null }
 }
 
+/** When the next scheduled event falls due (null: none waits); one end of an index. */
+export async function nextDue(db: Db, now: Date): Promise<Date | null> {
+  const rows = await db.query<{ nextDue: Date | null }>(
+    `SELECT min(not_before) AS "nextDue" FROM events WHERE ${waiting} AND not_before > $1`,
+    [now.toISOString()],
+  )
+  return rows[0]?.nextDue ?? null
+}
+
 /**
  * Moves due events into a new batch, created only when there are some: one statement, so a
  * look that finds nothing writes nothing, and one that finds some costs one round trip.
