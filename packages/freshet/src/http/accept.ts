@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { hash, randomUUID } from 'node:crypto'
 import type { ContentChange } from '../core/domain.ts'
 import type { Source } from '../sources/types.ts'
 import type { AppDeps } from './deps.ts'
@@ -32,7 +32,7 @@ export async function acceptEvent(
     id: randomUUID(),
     source: event.source,
     receivedAt: deps.now(),
-    bodyDigest: `sha256:${createHash('sha256').update(event.rawBody).digest('hex')}`,
+    bodyDigest: `sha256:${hash('sha256', event.rawBody)}`,
     deliveryKey: event.deliveryKey,
     changes: event.changes,
     notBefore: event.notBefore,

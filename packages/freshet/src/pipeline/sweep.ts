@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { hash, randomUUID } from 'node:crypto'
 import type { PgBoss } from 'pg-boss'
 import type { ItemChange } from '../core/domain.ts'
 import type { PublishDateRule } from '../core/schedule.ts'
@@ -58,7 +58,7 @@ async function sweepWindow(deps: SweepDeps) {
 }
 
 function toEvent(change: ItemChange, receivedAt: Date): NewEvent {
-  const digest = createHash('sha256').update(JSON.stringify(change)).digest('hex')
+  const digest = hash('sha256', JSON.stringify(change))
   return {
     id: randomUUID(),
     source: 'directus',
