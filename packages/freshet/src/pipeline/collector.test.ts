@@ -69,10 +69,10 @@ describe.each(await testStores())('collector on $name', (store) => {
     return { batches, woken }
   }
 
-  const statuses = async () =>
-    (await db.query<{ id: string; status: string; batch_id: string | null }>(
+  const statuses = () =>
+    db.query<{ id: string; status: string; batch_id: string | null }>(
       'SELECT id, status, batch_id FROM events',
-    )) satisfies Array<{ id: string }>
+    )
 
   it.each([0, 50])(
     'batches what is due with a plan job, and a scheduled event only once due (window %i ms)',
