@@ -7,7 +7,6 @@ import { podListeners } from '../discovery/pods.ts'
 import type { Discovery, Pod } from '../discovery/types.ts'
 import type { Db } from '../store/db.ts'
 import { listDeliveries, recordDeliveries } from '../store/deliveries.ts'
-import { migrate } from '../store/migrations.ts'
 import { listCatchUps } from '../store/replay.ts'
 import { testStores } from '../store/test-stores.ts'
 import { createPodClient } from '../targets/pod-client.ts'
@@ -20,8 +19,8 @@ import {
 } from './catch-up.ts'
 import type { PipelineContext } from './context.ts'
 import { createLifecycle, type Lifecycle, type LifecycleEvents } from './lifecycle.ts'
-import { createBoss } from './runtime.ts'
 import { runPodsStage } from './stage-pods.ts'
+import { openStoreWithBoss } from './test-boss.ts'
 
 const TOKEN = 'catch-up-token'
 const BUILT = new Date('2026-06-01T12:00:00Z')
@@ -93,11 +92,7 @@ describe.each(await testStores())('catch-up on $name', (store) => {
   let pods: TestPod[] = []
   let running: CatchUp[] = []
   beforeAll(async () => {
-    const opened = await store.open()
-    db = opened.db
-    await migrate(db)
-    boss = createBoss(db, opened)
-    await boss.start()
+    ;({ db, boss } = await openStoreWithBoss(store))
   })
   afterAll(async () => {
     await boss?.stop({ graceful: false, close: false })

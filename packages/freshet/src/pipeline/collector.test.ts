@@ -3,13 +3,12 @@ import type { PgBoss } from 'pg-boss'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../store/db.ts'
 import { insertEvents } from '../store/events.ts'
-import { migrate } from '../store/migrations.ts'
 import { testStores } from '../store/test-stores.ts'
 import { type Collector, startCollector } from './collector.ts'
 import type { PipelineContext } from './context.ts'
 import { createLifecycle } from './lifecycle.ts'
 import { createQueues, QUEUES } from './queues.ts'
-import { createBoss } from './runtime.ts'
+import { openStoreWithBoss } from './test-boss.ts'
 
 const event = (notBefore?: Date) => ({
   id: randomUUID(),
@@ -35,11 +34,7 @@ describe.each(await testStores())('collector on $name', (store) => {
   let boss: PgBoss
   let collector: Collector | undefined
   beforeAll(async () => {
-    const opened = await store.open()
-    db = opened.db
-    await migrate(db)
-    boss = createBoss(db, opened)
-    await boss.start()
+    ;({ db, boss } = await openStoreWithBoss(store))
     await createQueues(boss, { planning: 1, pods: 1 })
   })
   afterAll(async () => {
