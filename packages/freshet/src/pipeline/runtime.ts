@@ -28,10 +28,10 @@ export function createBoss(db: Db, store: { url?: string | undefined; schema: st
     schema: `${store.schema}_jobs`,
     // Every job is sent where a worker of its queue runs (collector, stages, retries and the
     // sweep live together), and `ctx.wake` hands it over at once. NOTIFY only woke every worker
-    // of the queue, in every replica, each fetching (statements counted under bench/overhead.ts:
-    // 5 fetches per hand-off; on PostgreSQL, without it, 23 % fewer statements and 3–5 ms less
-    // overhead p50 in three paired runs). Another replica finds a job by polling, should this
-    // one be busy.
+    // of the queue, in every replica, each fetching (statements counted under bench/overhead.ts,
+    // as bench/lib/count-statements.ts does: 5 fetches per hand-off; on PostgreSQL, without it,
+    // 23 % fewer statements and 3–5 ms less overhead p50 in three paired runs). Another replica
+    // finds a job by polling, should this one be busy.
     useListenNotify: false,
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
