@@ -64,7 +64,7 @@ async function announceFinished(
     [batchId],
   )
   if (status === 'completed') {
-    const ms = createdAt ? ctx.now().getTime() - new Date(createdAt).getTime() : 0
+    const ms = createdAt ? ctx.now().getTime() - createdAt.getTime() : 0
     ctx.lifecycle.emit('batch:completed', { batchId, events: events.length, ms })
   }
   for (const event of events)
