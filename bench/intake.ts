@@ -8,7 +8,9 @@
  * the load generator, PostgreSQL and the server share this machine's cores, so the table also
  * says where the time went: the server's own handling, its event loop, the generator's lag.
  * `postgres-main` is PostgreSQL with the pipeline on the main thread (`server.pipelineThread:
- * main`), to show what its own thread changes.
+ * main`), to show what its own thread changes. `bare-postgres` is the floor on PostgreSQL: bare
+ * Hono that answers once the body is inserted, batched as freshet batches, with nothing else;
+ * what freshet takes beyond it is its own (validation, the event's record, the pipeline).
  * Run: `node bench/intake.ts` (PostgreSQL: 127.0.0.1:5432 db `test`, or
  * FRESHET_TEST_DATABASE_URL; skipped when unreachable). RATES_<MODE>=1000,5000 picks rates
  * (RATES_POSTGRES_MAIN for `postgres-main`).
@@ -32,6 +34,7 @@ const DURATION_MS = Number(process.env.DURATION_MS ?? 5000)
 const WARMUP_MS = Number(process.env.WARMUP_MS ?? 5000)
 const DEFAULT_RATES: Record<string, string> = {
   bare: '5000',
+  'bare-postgres': '5000',
   pglite: '500,1000,2000',
   postgres: '1000,2000,3000,4000,5000',
   'postgres-main': '1000,5000',
@@ -79,7 +82,7 @@ async function startServer(mode: string) {
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       await stopped
       clearTimeout(timer)
-      if (mode.startsWith('postgres')) await dropSchemas(postgresUrl, schema)
+      if (mode.includes('postgres')) await dropSchemas(postgresUrl, schema)
     },
   }
 }
@@ -136,8 +139,8 @@ async function atRate(mode: string, rate: number): Promise<AtRate> {
 
 const reachable = await postgresReachable()
 const modes = (
-  process.env.MODES?.split(',') ?? ['bare', 'pglite', 'postgres', 'postgres-main']
-).filter((mode) => !mode.startsWith('postgres') || reachable)
+  process.env.MODES?.split(',') ?? ['bare', 'bare-postgres', 'pglite', 'postgres', 'postgres-main']
+).filter((mode) => !mode.includes('postgres') || reachable)
 const most = new Map<string, LoadResult>()
 const rated: { mode: string; measured: AtRate }[] = []
 for (const mode of modes) {
@@ -147,6 +150,7 @@ for (const mode of modes) {
 
 const LABELS: Record<string, string> = {
   bare: 'bare Hono (reads body, 202)',
+  'bare-postgres': 'bare Hono + batched insert into PostgreSQL (202 once written)',
   pglite: 'freshet, pglite',
   postgres: 'freshet, postgres (pipeline thread)',
   'postgres-main': 'freshet, postgres (pipeline on main thread)',

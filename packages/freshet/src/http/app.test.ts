@@ -15,6 +15,14 @@ describe('the HTTP app: health, metrics, errors', () => {
     expect(await response.json()).toEqual({ status: 'ok' })
   })
 
+  it('routes with the RegExpRouter, which a static path beside a parameter would rule out', async () => {
+    const app = h.appWith({})
+    await app.request('/healthz')
+    // SmartRouter settles on the first router that takes every route, at the first match.
+    const router = app.router as unknown as { activeRouter: { name: string } }
+    expect(router.activeRouter.name).toBe('RegExpRouter')
+  })
+
   it('GET /readyz answers 200 once the store is migrated', async () => {
     const response = await h.request('/readyz')
     expect(response.status).toBe(200)
