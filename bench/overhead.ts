@@ -57,7 +57,9 @@ const finished = new Map<string, number>()
 const podMs = new Map<string, number[]>()
 const stageMs = new Map<string, number[]>()
 const batchOf = new Map<string, string>()
-service.lifecycle.on('event:finished', (e) => finished.set(e.id, performance.now()))
+service.lifecycle.on('events:finished', (e) => {
+  for (const id of e.ids) finished.set(id, performance.now())
+})
 service.lifecycle.on('pod:delivered', (e) =>
   podMs.set(e.batchId, [...(podMs.get(e.batchId) ?? []), e.ms]),
 )

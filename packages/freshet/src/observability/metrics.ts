@@ -66,7 +66,10 @@ export function createMetrics(lifecycle: Lifecycle, options: { defaultMetrics?: 
     received.inc({ source: e.source, duplicate: String(e.duplicate) }),
   )
   lifecycle.on('event:ignored', (e) => ignored.inc({ source: e.source }))
-  lifecycle.on('event:finished', (e) => finished.inc({ source: e.source, status: e.status }))
+  lifecycle.on('events:finished', (e) => {
+    for (const [source, count] of Object.entries(e.sources))
+      finished.inc({ source, status: e.status }, count)
+  })
   lifecycle.on('stage:ended', (e) => stages.observe({ stage: e.stage }, e.ms / 1000))
   lifecycle.on('stage:retrying', (e) => retries.inc({ stage: e.stage }))
   lifecycle.on('pod:delivered', (e) => deliveries.inc({ outcome: e.status }))

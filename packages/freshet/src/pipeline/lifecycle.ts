@@ -48,7 +48,19 @@ export interface LifecycleEvents {
   'cdn:completed': [{ batchId: string; distributionId: string; invalidationId: string }]
   'batch:completed': [{ batchId: string; events: number; ms: number }]
   'batch:failed': [{ batchId: string; stage: string; error: string }]
-  'event:finished': [{ id: string; source: string; status: 'completed' | 'failed' }]
+  /**
+   * Every event of a batch ended with it: one announcement per batch, not per event (a batch
+   * can hold thousands, and from the pipeline thread each announcement is a message).
+   */
+  'events:finished': [
+    {
+      batchId: string
+      status: 'completed' | 'failed'
+      ids: string[]
+      /** How many of them came from each source. */
+      sources: Record<string, number>
+    },
+  ]
   'pipeline:error': [{ where: string; error: unknown }]
 }
 
@@ -77,6 +89,6 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'cdn:completed': true,
   'batch:completed': true,
   'batch:failed': true,
-  'event:finished': true,
+  'events:finished': true,
   'pipeline:error': true,
 } satisfies Record<keyof LifecycleEvents, true>) as (keyof LifecycleEvents)[]

@@ -67,8 +67,9 @@ async function announceFinished(
     const ms = createdAt ? ctx.now().getTime() - createdAt.getTime() : 0
     ctx.lifecycle.emit('batch:completed', { batchId, events: events.length, ms })
   }
-  for (const event of events)
-    ctx.lifecycle.emit('event:finished', { id: event.id, source: event.source, status })
+  const sources: Record<string, number> = {}
+  for (const event of events) sources[event.source] = (sources[event.source] ?? 0) + 1
+  ctx.lifecycle.emit('events:finished', { batchId, status, ids: events.map((e) => e.id), sources })
 }
 
 /** A stage runs only while its batch is there: a redelivered job after a crash is a no-op. */
