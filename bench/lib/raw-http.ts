@@ -2,7 +2,7 @@
  * The benches' load generator's connections: HTTP/1.1 keep-alive over plain sockets, one request
  * at a time on each, answers read only as far as status and length. The generator shares two
  * cores with the server it measures: at 5,000/s in `bench/intake.ts` on 2026-11-29, undici's
- * pool took 0.38–0.54 of a core, this 0.26–0.32, which is left to the server measured.
+ * pool took 0.38–0.54 of a core, this 0.23–0.30, which is left to the server measured.
  * Only for answers with a Content-Length, which every measured endpoint gives.
  */
 import { connect, type Socket } from 'node:net'
