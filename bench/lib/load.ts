@@ -139,7 +139,7 @@ export async function runLoad(options: LoadOptions, expectStatus = 202): Promise
     const i = sent++
     const started = performance.now()
     outstanding++
-    connections.send(
+    const sentNow = connections.send(
       postRequest(options.origin, options.path, options.headers, options.body(i)),
       (status) => {
         outstanding--
@@ -151,6 +151,8 @@ export async function runLoad(options: LoadOptions, expectStatus = 202): Promise
         else if (outstanding === 0) allAnswered?.()
       },
     )
+    // One loop per connection, each sending only once its answer is in: one is always idle.
+    if (!sentNow) throw new Error('[bench] closed loop found no idle connection')
   }
 
   for (let c = 0; c < (options.connections ?? 64); c++) one()

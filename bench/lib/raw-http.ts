@@ -55,12 +55,15 @@ export function openConnections(origin: string, count: number) {
     connection.socket.on('close', () => {
       const done = connection.done
       connection.done = undefined
-      const at = all.indexOf(connection)
-      if (at >= 0) all[at] = open()
       const idleAt = idle.indexOf(connection)
       if (idleAt >= 0) idle.splice(idleAt, 1)
-      const replacement = all[at]
-      if (replacement) idle.push(replacement)
+      // Closed by the server mid-run: a new connection takes its place (not after `close()`).
+      const at = all.indexOf(connection)
+      if (at >= 0) {
+        const replacement = open()
+        all[at] = replacement
+        idle.push(replacement)
+      }
       done?.(0)
     })
     return connection
