@@ -90,7 +90,7 @@ async function startServer(mode: string) {
 interface AtRate {
   result: RateResult
   /** The server's timings while the rate ran (CPU per request offered, pipeline included). */
-  server: ServerSample & { cpuPerRequestUs: number }
+  server: ServerSample & { cpuPerRequestUs: number; mainThreadPerRequestUs: number }
   /** The load generator's own CPU, in cores, while it ran (it shares the machine). */
   generatorCores: number
 }
@@ -131,7 +131,9 @@ async function atRate(mode: string, rate: number): Promise<AtRate> {
     const after = await server.sample()
     const offered = (rate * (WARMUP_MS + DURATION_MS)) / 1000
     const cpuPerRequestUs = ((after.cpuMs - before.cpuMs) * 1000) / offered
-    return { result, server: { ...after, cpuPerRequestUs }, generatorCores }
+    const mainThreadPerRequestUs =
+      ((after.mainThreadCpuMs - before.mainThreadCpuMs) * 1000) / offered
+    return { result, server: { ...after, cpuPerRequestUs, mainThreadPerRequestUs }, generatorCores }
   } finally {
     await server.stop()
   }
@@ -172,13 +174,15 @@ for (const [mode, result] of most) {
   console.log(`| ${label(mode)} | ${fmt(result.perSecond, 0)} | ${ratio} | ${errors(result)} |`)
 }
 console.log(
-  '\n| endpoint | offered/s | accepted/s | p50 ms | p99 ms | max ms | server handling p50 / p99 ms | server loop delay p99 / max ms | server CPU per request | generator send lag p99 ms | generator CPU | errors |',
+  '\n| endpoint | offered/s | accepted/s | p50 ms | p99 ms | max ms | server handling p50 / p99 ms | server loop delay p99 / max ms | server CPU per request | of it, main thread | generator send lag p99 ms | generator CPU | errors |',
 )
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
+console.log(
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+)
 for (const { mode, measured } of rated) {
   const { result, server, generatorCores } = measured
   console.log(
-    `| ${label(mode)} | ${fmt(result.offeredPerSecond, 0)} | ${fmt(result.perSecond, 0)} | ${fmt(result.p50Ms)} | ${fmt(result.p99Ms)} | ${fmt(result.maxMs)} | ${fmt(server.handledP50Ms)} / ${fmt(server.handledP99Ms)} | ${fmt(server.loopDelayP99Ms)} / ${fmt(server.loopDelayMaxMs)} | ${fmt(server.cpuPerRequestUs, 0)} µs | ${fmt(result.sendLagP99Ms)} | ${fmt(generatorCores, 2)} cores | ${errors(result)} |`,
+    `| ${label(mode)} | ${fmt(result.offeredPerSecond, 0)} | ${fmt(result.perSecond, 0)} | ${fmt(result.p50Ms)} | ${fmt(result.p99Ms)} | ${fmt(result.maxMs)} | ${fmt(server.handledP50Ms)} / ${fmt(server.handledP99Ms)} | ${fmt(server.loopDelayP99Ms)} / ${fmt(server.loopDelayMaxMs)} | ${fmt(server.cpuPerRequestUs, 0)} µs | ${fmt(server.mainThreadPerRequestUs, 0)} µs | ${fmt(result.sendLagP99Ms)} | ${fmt(generatorCores, 2)} cores | ${errors(result)} |`,
   )
 }
 

@@ -8,6 +8,8 @@ export const HOOK_TOKEN = 'bench-hook-token-0123456789'
 export interface ServerSample {
   /** The process's CPU time so far (user + system), in ms. */
   cpuMs: number
+  /** The main thread's alone, where webhooks are answered (the pipeline may have its own). */
+  mainThreadCpuMs: number
   /** Event-loop delay: how long work that was ready waited for the loop. */
   loopDelayP99Ms: number
   loopDelayMaxMs: number

@@ -120,8 +120,10 @@ async function main() {
   process.on('message', async (message) => {
     if (message === 'sample') {
       const cpu = process.cpuUsage()
+      const mainThread = process.threadCpuUsage()
       const sample: ServerSample = {
         cpuMs: (cpu.user + cpu.system) / 1000,
+        mainThreadCpuMs: (mainThread.user + mainThread.system) / 1000,
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         loopDelayMaxMs: loopDelay.max / 1e6,
         handledP50Ms: handled.percentile(50) / 1000,
