@@ -9,8 +9,8 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { claimIntoBatch } from '../packages/freshet/src/store/batches.ts'
-import { insertEvents, type NewEvent } from '../packages/freshet/src/store/events.ts'
+import { changesAt, claimIntoBatch } from '../packages/freshet/src/store/batches.ts'
+import { eventsOfBatch, insertEvents, type NewEvent } from '../packages/freshet/src/store/events.ts'
 import { migrate } from '../packages/freshet/src/store/migrations.ts'
 import { openPostgres } from '../packages/freshet/src/store/postgres.ts'
 import {
@@ -33,10 +33,11 @@ const db = await openPostgres(postgresUrl, schema, 1)
 await migrate(db)
 const [backend] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
 if (!backend) throw new Error('[bench] [store-costs] no backend pid')
+const { pid } = backend
 
 /** The backend's CPU so far, in µs (user + system; the kernel counts in 10 ms ticks). */
 function backendCpuUs() {
-  const fields = readFileSync(`/proc/${backend?.pid}/stat`, 'utf8').split(') ')[1]?.split(' ')
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')
   return (Number(fields?.[11]) + Number(fields?.[12])) * 10_000
 }
 
@@ -79,10 +80,11 @@ for (let round = 1; round <= 3; round++) {
       if (claimed.length < CLAIM_BATCH) break
     }
   })
+  // The pipeline's own reads: planning's changes, and the events its end announces.
   const reads = await perEvent(EVENTS, async () => {
     for (const id of batchIds) {
-      await db.query('SELECT changes FROM events WHERE batch_id = $1', [id])
-      await db.query('SELECT id, source FROM events WHERE batch_id = $1', [id])
+      await changesAt(db, id, 'planning')
+      await eventsOfBatch(db, id)
     }
   })
   const cell = (m: { cpu: number; wall: number }) => `${m.cpu.toFixed(1)} / ${m.wall.toFixed(1)}`

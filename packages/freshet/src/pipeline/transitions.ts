@@ -1,6 +1,7 @@
 import type { BatchStatus } from '../core/domain.ts'
 import { advanceBatch, failBatch, getBatch, getBatchState } from '../store/batches.ts'
 import type { Db } from '../store/db.ts'
+import { eventsOfBatch } from '../store/events.ts'
 import type { PipelineContext } from './context.ts'
 import { QUEUES, type StageJob, type StageQueue } from './queues.ts'
 
@@ -59,10 +60,7 @@ async function announceFinished(
   status: 'completed' | 'failed',
   createdAt?: Date,
 ) {
-  const events = await ctx.db.query<{ id: string; source: string }>(
-    'SELECT id, source FROM events WHERE batch_id = $1',
-    [batchId],
-  )
+  const events = await eventsOfBatch(ctx.db, batchId)
   if (status === 'completed') {
     const ms = createdAt ? ctx.now().getTime() - createdAt.getTime() : 0
     ctx.lifecycle.emit('batch:completed', { batchId, events: events.length, ms })

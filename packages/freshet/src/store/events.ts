@@ -89,6 +89,14 @@ const eventColumns = `e.id, e.source, e.received_at, e.body_digest, e.delivery_k
 
 const eventsWithBatch = 'events e LEFT JOIN batches b ON b.id = e.batch_id'
 
+/** The events a batch holds, by id and source: what its end announces. */
+export async function eventsOfBatch(db: Db, batchId: string) {
+  return db.query<{ id: string; source: string }>(
+    'SELECT id, source FROM events WHERE batch_id = $1',
+    [batchId],
+  )
+}
+
 export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {
   const rows = await db.query<EventRow>(
     `SELECT ${eventColumns} FROM ${eventsWithBatch} WHERE e.id = $1`,
