@@ -26,6 +26,7 @@ import {
 } from '../packages/freshet/src/store/test-stores.ts'
 import { HOOK_TOKEN, type ServerSample } from './lib/intake-common.ts'
 import { type LoadResult, type RateResult, runLoad, runLoadAtRate } from './lib/load.ts'
+import { describeMachine } from './lib/machine.ts'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64)
 const DURATION_MS = Number(process.env.DURATION_MS ?? 5000)
@@ -165,7 +166,7 @@ const errors = (r: LoadResult) =>
     .join(', ') || 'none'
 const bare = most.get('bare')
 console.log(
-  `\nWebhook → 202, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up, ${cpus().length} cores shared by server, PostgreSQL and load generator\n`,
+  `\nWebhook → 202, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up, ${cpus().length} cores shared by server, PostgreSQL and load generator\nMachine: ${describeMachine()}\n`,
 )
 console.log(`| endpoint | most accepted/s (${CONNECTIONS} connections) | vs bare Hono | errors |`)
 console.log('| --- | ---: | ---: | --- |')

@@ -22,6 +22,7 @@ import {
 } from '../packages/freshet/src/store/test-stores.ts'
 import { HOOK_TOKEN } from './lib/intake-common.ts'
 import { percentile } from './lib/load.ts'
+import { describeMachine } from './lib/machine.ts'
 import { startTimingProxy } from './lib/timing-proxy.ts'
 
 const EVENTS = Number(process.env.EVENTS ?? 60)
@@ -120,7 +121,7 @@ const row = (label: string, key: keyof Sample) => {
 }
 const cdnCalls = proxy.calls.length / (WARMUP + EVENTS)
 console.log(
-  `\nWebhook → completed, ${EVENTS} sequential events (after ${WARMUP} warm-up), 3 pods, CloudFront completing at once, window 0, store ${STORE}, pipeline ${pipelineInThread(config) ? 'in its own thread' : 'on the main thread'}\n`,
+  `\nWebhook → completed, ${EVENTS} sequential events (after ${WARMUP} warm-up), 3 pods, CloudFront completing at once, window 0, store ${STORE}, pipeline ${pipelineInThread(config) ? 'in its own thread' : 'on the main thread'}\nMachine: ${describeMachine()}\n`,
 )
 console.log('| ms | p50 | p99 |')
 console.log('| --- | ---: | ---: |')

@@ -5,12 +5,14 @@
  */
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
+import { describeMachine } from './lib/machine.ts'
 
 const here = import.meta.dirname
 const benches = readdirSync(here)
   .filter((name) => name.endsWith('.ts') && name !== 'run-all.ts')
   .sort()
 const failed: string[] = []
+console.log(`Machine: ${describeMachine()}`)
 for (const name of benches) {
   console.log(`\n## ${name}\n`)
   const run = spawnSync(process.execPath, [`${here}/${name}`], { stdio: 'inherit' })
