@@ -70,7 +70,7 @@ export async function createService(
   const planner = plannerFor(config, db, now)
   const built = pipelineInThread(config)
     ? await startPipelineThread(config, db, lifecycle)
-    : await buildPipeline(config, db, lifecycle, now, planner)
+    : await buildPipeline(config, db, lifecycle, now, { planner })
   const { pipeline, sweeper } = built
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
   let accepting = true

@@ -33,13 +33,20 @@ export function plannerFor(config: Config, db: Db, now: () => Date) {
   })
 }
 
+export interface BuildOptions {
+  planner?: Planner | undefined
+  /** Called as each of the collector's looks starts (see `nudge-gate.ts`). */
+  onCollectorLook?: (() => void) | undefined
+}
+
 export async function buildPipeline(
   config: Config,
   db: Db,
   lifecycle: Lifecycle,
   now: () => Date,
-  planner: Planner = plannerFor(config, db, now),
+  options: BuildOptions = {},
 ): Promise<BuiltPipeline> {
+  const planner = options.planner ?? plannerFor(config, db, now)
   const boss = createBoss(db, config.store)
   boss.on('error', (error) => lifecycle.emit('pipeline:error', { where: 'jobs', error }))
   await boss.start()
@@ -57,6 +64,7 @@ export async function buildPipeline(
       coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
     },
     { pods: pods?.stageAttempts ?? 1, planning: config.planner.stageAttempts },
+    options.onCollectorLook,
   )
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
   const sweeper = await startDirectusSweep(config.sources.directus, publishRules, {

@@ -47,20 +47,20 @@ describe.each(await testStores())('collector on $name', (store) => {
     await db.query('DELETE FROM batches')
   })
 
-  function start(windowMs: number) {
+  function start(windowMs: number, onLook?: () => void, storeDb: Db = db) {
     const batches: Array<{ batchId: string; events: number }> = []
     const woken: string[] = []
     const lifecycle = createLifecycle()
     lifecycle.on('batch:created', (e) => batches.push(e))
     const ctx = {
-      db,
+      db: storeDb,
       boss,
       lifecycle,
       now: () => new Date(),
       wake: (queue: string) => woken.push(queue),
       coalesce: { windowMs, maxWaitMs: windowMs * 10, maxBatchEvents: 100 },
     } as unknown as PipelineContext
-    collector = startCollector(ctx)
+    collector = startCollector(ctx, onLook)
     return { batches, woken }
   }
 
@@ -102,4 +102,31 @@ describe.each(await testStores())('collector on $name', (store) => {
       expect(Number(count?.n)).toBe(2)
     },
   )
+
+  it('calls onLook as each look starts, before the look reads anything', async () => {
+    const order: string[] = []
+    const recorded: Db = {
+      ...db,
+      kind: db.kind,
+      boss: db.boss,
+      query: (text, values) => {
+        order.push('read')
+        return db.query(text, values)
+      },
+      transaction: (fn) => {
+        order.push('read')
+        return db.transaction(fn)
+      },
+    }
+    const { batches } = start(0, () => order.push('look'), recorded)
+    await until(async () => (order.includes('read') ? true : undefined))
+    expect(order[0]).toBe('look')
+    await insertEvents(db, [event()])
+    const looksBefore = order.filter((step) => step === 'look').length
+    collector?.poke()
+    await until(async () => batches[0])
+    expect(order.filter((step) => step === 'look').length).toBeGreaterThan(looksBefore)
+    // Every run of statements follows the look that made it.
+    expect(order.join(' ')).toMatch(/^look( read)+( look( read)+)*$/)
+  })
 })

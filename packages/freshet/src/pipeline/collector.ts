@@ -16,8 +16,10 @@ export interface Collector {
  * Turns waiting events into batches. The events table is the durable queue: whatever was
  * accepted and not yet batched (after a crash, say) is found by the next look, which happens
  * on every accepted event, at the end of a coalescing window, and once a second regardless.
+ * `onLook` is called as each look starts, before its first query (the pipeline thread opens
+ * its nudge gate there).
  */
-export function startCollector(ctx: PipelineContext): Collector {
+export function startCollector(ctx: PipelineContext, onLook: () => void = () => {}): Collector {
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let again = false
@@ -39,6 +41,7 @@ export function startCollector(ctx: PipelineContext): Collector {
       again = true
       return
     }
+    onLook()
     running = collect(ctx)
       .then((wait) => {
         windowOpen = typeof wait === 'object'

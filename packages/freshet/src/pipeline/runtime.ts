@@ -58,6 +58,7 @@ const STAGES: Array<[string, string, Handler, number]> = [
 export async function startPipeline(
   base: Omit<PipelineContext, 'wake'>,
   stageAttempts: StageAttempts,
+  onCollectorLook?: () => void,
 ): Promise<Pipeline> {
   const workers = new Map<string, string[]>()
   const ctx: PipelineContext = {
@@ -83,7 +84,7 @@ export async function startPipeline(
     }),
   ])
   const catchUp = await startCatchUp(ctx)
-  const collector: Collector = startCollector(ctx)
+  const collector: Collector = startCollector(ctx, onCollectorLook)
   const intake: IntakeWriter = createIntakeWriter(ctx.db, () => collector.poke())
   return {
     accept: (event) => intake.write(event),

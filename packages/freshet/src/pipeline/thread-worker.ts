@@ -7,10 +7,11 @@ import type { Config } from '../config/schema.ts'
 import { openPostgres } from '../store/postgres.ts'
 import { buildPipeline } from './build.ts'
 import { createLifecycle, LIFECYCLE_EVENT_NAMES } from './lifecycle.ts'
+import { createNudgeGate } from './nudge-gate.ts'
 import type { FromPipelineThread, ToPipelineThread } from './thread.ts'
 
 const port = parentPort
-const { config } = workerData as { config: Config }
+const { config, nudgeGate } = workerData as { config: Config; nudgeGate: SharedArrayBuffer }
 if (!port || !config.store.url)
   throw new Error('[freshet] [pipeline] thread-worker.ts runs as the PostgreSQL pipeline thread')
 
@@ -40,7 +41,10 @@ for (const name of LIFECYCLE_EVENT_NAMES) {
 }
 
 const db = await openPostgres(config.store.url, config.store.schema)
-const built = await buildPipeline(config, db, lifecycle, () => new Date())
+const gate = createNudgeGate(nudgeGate)
+const built = await buildPipeline(config, db, lifecycle, () => new Date(), {
+  onCollectorLook: gate.open,
+})
 
 port.on('message', async (message: ToPipelineThread) => {
   if (message.type === 'nudge') built.pipeline.nudge()

@@ -42,18 +42,34 @@ describe('pipeline thread: the main side', () => {
     expect(joined[0]).toMatch(/^thread-\d+$/)
   })
 
-  it('writes an accepted event here, then nudges the thread', async () => {
-    const created = once(lifecycle, 'batch:created')
-    const accepted = await thread.pipeline.accept({
-      id: 'e-thread-1',
+  const accept = (id: string) =>
+    thread.pipeline.accept({
+      id,
       source: 'generic',
       receivedAt: new Date(),
       bodyDigest: 'sha256:x',
       changes: [{ kind: 'purge', source: 'generic', paths: ['/a'], tags: [] }],
     })
-    expect(accepted).toEqual({ id: 'e-thread-1', duplicate: false })
+
+  it('writes an accepted event here, then nudges the thread', async () => {
+    const created = once(lifecycle, 'batch:created')
+    expect(await accept('e-thread-1')).toEqual({ id: 'e-thread-1', duplicate: false })
     expect(await db.query('SELECT id FROM events')).toEqual([{ id: 'e-thread-1' }])
     expect((await created)[0]).toEqual({ batchId: 'nudged', events: 1 })
+  })
+
+  it('nudges once per look: a commit before the next look starts sends none', async () => {
+    const nudges: unknown[] = []
+    lifecycle.on('batch:created', (e) => nudges.push(e))
+    await accept('e-thread-2')
+    await new Promise((resolve) => setImmediate(resolve))
+    // Messages keep their order both ways: a nudge sent before this call is answered first.
+    expect(await thread.pipeline.retry('look')).toBe('pods for look')
+    expect(nudges).toHaveLength(0)
+    const created = once(lifecycle, 'batch:created')
+    await accept('e-thread-3')
+    await created
+    expect(nudges).toHaveLength(1)
   })
 
   it('asks the thread to retry a batch and answers with its stage', async () => {

@@ -4,6 +4,7 @@ import type { Db } from '../store/db.ts'
 import type { BuiltPipeline } from './build.ts'
 import { createIntakeWriter } from './intake.ts'
 import type { Lifecycle, LifecycleEvents } from './lifecycle.ts'
+import { createNudgeGate } from './nudge-gate.ts'
 
 /** What the main thread tells the pipeline thread. */
 export type ToPipelineThread =
@@ -28,8 +29,9 @@ const WORKER_FILE = new URL(
 
 /**
  * The pipeline's workers in a worker thread with their own pool; webhooks are still written
- * here, so a 2xx still means committed. The events table is the hand-over: a nudge after each
- * commit makes the thread look at once, and it looks every second anyway. Its lifecycle events
+ * here, so a 2xx still means committed. The events table is the hand-over: a nudge after a
+ * commit makes the thread look at once (one per look, through a shared gate: `nudge-gate.ts`),
+ * and it looks every second anyway. Its lifecycle events
  * are emitted again here, for logs, metrics and the page. If the thread dies it is started again:
  * what it was doing is in the store.
  */
@@ -44,6 +46,7 @@ export async function startPipelineThread(
   let running = false
   let stopping = false
   let calls = 0
+  const gate = createNudgeGate()
   const pending = new Map<
     number,
     { resolve: (stage?: string) => void; reject: (e: Error) => void }
@@ -65,7 +68,7 @@ export async function startPipelineThread(
 
   const start = () =>
     new Promise<Worker>((resolve, reject) => {
-      const started = new Worker(workerFile, { workerData: { config } })
+      const started = new Worker(workerFile, { workerData: { config, nudgeGate: gate.buffer } })
       started.on('message', (message: FromPipelineThread) => {
         if (message.type === 'ready') resolve(started)
         else onMessage(message)
@@ -99,7 +102,9 @@ export async function startPipelineThread(
 
   worker = await start()
   running = true
-  const nudge = () => worker?.postMessage({ type: 'nudge' } satisfies ToPipelineThread)
+  const nudge = () => {
+    if (gate.take()) worker?.postMessage({ type: 'nudge' } satisfies ToPipelineThread)
+  }
   const intake = createIntakeWriter(db, nudge)
   const send = (message: ToPipelineThread) => {
     if (!worker) throw new Error('[freshet] [pipeline] the pipeline thread is restarting')
