@@ -6,7 +6,8 @@
  * PostgreSQL, 2,000/s on PGlite). Each measurement runs on a fresh server in a child process
  * (real `@hono/node-server` on loopback, the pipeline's workers in it too, as in production);
  * the load generator, PostgreSQL and the server share this machine's cores, so the table also
- * says where the time went: the server's own handling, its event loop, the generator's lag.
+ * says where the time went: the server's own handling, its event loop, the generator's lag,
+ * and PostgreSQL's own CPU (read from `/proc` when PostgreSQL runs on this machine).
  * `postgres-main` is PostgreSQL with the pipeline on the main thread (`server.pipelineThread:
  * main`), to show what its own thread changes. `bare-postgres` is the floor on PostgreSQL: bare
  * Hono that answers once the body is inserted, batched as freshet batches, with nothing else;
@@ -27,6 +28,7 @@ import {
 import { HOOK_TOKEN, type ServerSample } from './lib/intake-common.ts'
 import { type LoadResult, type RateResult, runLoad, runLoadAtRate } from './lib/load.ts'
 import { describeMachine } from './lib/machine.ts'
+import { postgresCpuMs } from './lib/postgres-cpu.ts'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64)
 const DURATION_MS = Number(process.env.DURATION_MS ?? 5000)
@@ -94,6 +96,8 @@ interface AtRate {
   server: ServerSample & { cpuPerRequestUs: number; mainThreadPerRequestUs: number }
   /** The load generator's own CPU, in cores, while it ran (it shares the machine). */
   generatorCores: number
+  /** PostgreSQL's own CPU per request offered, in µs (PostgreSQL modes on this machine). */
+  postgresPerRequestUs: number | undefined
 }
 
 const request = {
@@ -118,6 +122,7 @@ async function atRate(mode: string, rate: number): Promise<AtRate> {
   const server = await startServer(mode)
   try {
     const before = await server.sample()
+    const postgresBefore = postgresCpuMs()
     const cpuBefore = process.cpuUsage()
     const started = performance.now()
     const result = await runLoadAtRate({
@@ -130,11 +135,21 @@ async function atRate(mode: string, rate: number): Promise<AtRate> {
     const cpu = process.cpuUsage(cpuBefore)
     const generatorCores = (cpu.user + cpu.system) / 1000 / (performance.now() - started)
     const after = await server.sample()
+    const postgresAfter = postgresCpuMs()
     const offered = (rate * (WARMUP_MS + DURATION_MS)) / 1000
+    const postgresPerRequestUs =
+      mode.includes('postgres') && postgresBefore !== undefined && postgresAfter !== undefined
+        ? ((postgresAfter - postgresBefore) * 1000) / offered
+        : undefined
     const cpuPerRequestUs = ((after.cpuMs - before.cpuMs) * 1000) / offered
     const mainThreadPerRequestUs =
       ((after.mainThreadCpuMs - before.mainThreadCpuMs) * 1000) / offered
-    return { result, server: { ...after, cpuPerRequestUs, mainThreadPerRequestUs }, generatorCores }
+    return {
+      result,
+      server: { ...after, cpuPerRequestUs, mainThreadPerRequestUs },
+      generatorCores,
+      postgresPerRequestUs,
+    }
   } finally {
     await server.stop()
   }
@@ -175,15 +190,16 @@ for (const [mode, result] of most) {
   console.log(`| ${label(mode)} | ${fmt(result.perSecond, 0)} | ${ratio} | ${errors(result)} |`)
 }
 console.log(
-  '\n| endpoint | offered/s | accepted/s | p50 ms | p99 ms | max ms | server handling p50 / p99 ms | server loop delay p99 / max ms | server CPU per request | of it, main thread | generator send lag p99 ms | generator CPU | errors |',
+  '\n| endpoint | offered/s | accepted/s | p50 ms | p99 ms | max ms | server handling p50 / p99 ms | server loop delay p99 / max ms | server CPU per request | of it, main thread | PostgreSQL CPU per request | generator send lag p99 ms | generator CPU | errors |',
 )
 console.log(
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 )
 for (const { mode, measured } of rated) {
-  const { result, server, generatorCores } = measured
+  const { result, server, generatorCores, postgresPerRequestUs } = measured
+  const postgres = postgresPerRequestUs === undefined ? '—' : `${fmt(postgresPerRequestUs, 0)} µs`
   console.log(
-    `| ${label(mode)} | ${fmt(result.offeredPerSecond, 0)} | ${fmt(result.perSecond, 0)} | ${fmt(result.p50Ms)} | ${fmt(result.p99Ms)} | ${fmt(result.maxMs)} | ${fmt(server.handledP50Ms)} / ${fmt(server.handledP99Ms)} | ${fmt(server.loopDelayP99Ms)} / ${fmt(server.loopDelayMaxMs)} | ${fmt(server.cpuPerRequestUs, 0)} µs | ${fmt(server.mainThreadPerRequestUs, 0)} µs | ${fmt(result.sendLagP99Ms)} | ${fmt(generatorCores, 2)} cores | ${errors(result)} |`,
+    `| ${label(mode)} | ${fmt(result.offeredPerSecond, 0)} | ${fmt(result.perSecond, 0)} | ${fmt(result.p50Ms)} | ${fmt(result.p99Ms)} | ${fmt(result.maxMs)} | ${fmt(server.handledP50Ms)} / ${fmt(server.handledP99Ms)} | ${fmt(server.loopDelayP99Ms)} / ${fmt(server.loopDelayMaxMs)} | ${fmt(server.cpuPerRequestUs, 0)} µs | ${fmt(server.mainThreadPerRequestUs, 0)} µs | ${postgres} | ${fmt(result.sendLagP99Ms)} | ${fmt(generatorCores, 2)} cores | ${errors(result)} |`,
   )
 }
 

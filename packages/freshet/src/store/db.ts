@@ -1,12 +1,24 @@
 import type { Db as BossDb } from 'pg-boss'
 
+export interface QueryOptions {
+  /**
+   * For a statement run often: PostgreSQL parses and plans it once per connection, not on
+   * every call. One text per name. The embedded store, which has no such cost, ignores it.
+   */
+  name?: string | undefined
+}
+
 /**
  * The store's port: SQL in, rows out, one dialect (PostgreSQL) for the embedded PGlite and a
  * real server. Every query of freshet's goes through this; pg-boss gets `boss` to share it.
  */
 export interface Db {
   readonly kind: 'pglite' | 'postgres'
-  query<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>
+  query<T = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+    options?: QueryOptions,
+  ): Promise<T[]>
   /** Runs `fn` in one transaction; pass `tx` on to pg-boss calls as `{ db: tx.boss }`. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
   /** Multi-statement SQL without parameters (migrations). */

@@ -1,20 +1,26 @@
 import pg from 'pg'
-import type { Db } from './db.ts'
+import type { Db, QueryOptions } from './db.ts'
+
+type Result = { rows: unknown[] } | { rows: unknown[] }[]
 
 interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] } | { rows: unknown[] }[]>
+  query(text: string, values?: unknown[]): Promise<Result>
+  query(config: { name: string; text: string; values?: unknown[] | undefined }): Promise<Result>
 }
 
 // A multi-statement text without parameters answers one result per statement.
-function rowsOf(result: { rows: unknown[] } | { rows: unknown[] }[]): unknown[] {
+function rowsOf(result: Result): unknown[] {
   return Array.isArray(result) ? result.flatMap((r) => r.rows ?? []) : result.rows
 }
 
 function clientDb(client: Queryable, transaction: Db['transaction'], close: () => Promise<void>) {
   const db: Db = {
     kind: 'postgres',
-    async query<T>(text: string, values?: unknown[]) {
-      return rowsOf(await client.query(text, values)) as T[]
+    async query<T>(text: string, values?: unknown[], options?: QueryOptions) {
+      const result = options?.name
+        ? await client.query({ name: options.name, text, values })
+        : await client.query(text, values)
+      return rowsOf(result) as T[]
     },
     transaction,
     async exec(sql: string) {

@@ -42,6 +42,15 @@ describe.each(stores)('store on $name', (store) => {
     expect(await migrate(db)).toBe(0)
   })
 
+  it('runs a named statement again with each call’s values, in and out of transactions', async () => {
+    await fresh()
+    const named = (tx: Db, value: number) =>
+      tx.query<{ n: number }>('SELECT $1::int + 1 AS n', [value], { name: 'test_add_one' })
+    // A small pool hands out its connections in turn: each prepares the statement once.
+    for (const value of [1, 2, 3, 4]) expect(await named(db, value)).toEqual([{ n: value + 1 }])
+    expect(await db.transaction((tx) => named(tx, 41))).toEqual([{ n: 42 }])
+  })
+
   it('inserts many events in one statement and reads them back', async () => {
     await fresh()
     const events = Array.from({ length: 50 }, (_, i) =>
