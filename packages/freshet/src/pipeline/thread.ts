@@ -31,9 +31,9 @@ const WORKER_FILE = new URL(
  * The pipeline's workers in a worker thread with their own pool; webhooks are still written
  * here, so a 2xx still means committed. The events table is the hand-over: a nudge after a
  * commit makes the thread look at once (one per look, through a shared gate: `nudge-gate.ts`),
- * and it looks every second anyway. Its lifecycle events
- * are emitted again here, for logs, metrics and the page. If the thread dies it is started again:
- * what it was doing is in the store.
+ * and it looks every second anyway. Its lifecycle events are emitted again here, for logs,
+ * metrics and the page. If the thread dies it is started again: what it was doing is in the
+ * store.
  */
 export async function startPipelineThread(
   config: Config,
