@@ -7,7 +7,6 @@
  * Run: `node bench/store-costs.ts` (127.0.0.1:5432 db `test`, or FRESHET_TEST_DATABASE_URL).
  */
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { changesAt, claimIntoBatch } from '../packages/freshet/src/store/batches.ts'
 import { eventsOfBatch, insertEvents, type NewEvent } from '../packages/freshet/src/store/events.ts'
@@ -19,6 +18,7 @@ import {
   postgresUrl,
   uniqueSchema,
 } from '../packages/freshet/src/store/test-stores.ts'
+import { processCpu } from './lib/postgres-cpu.ts'
 
 const EVENTS = 10_000
 const INSERT_BATCH = 100
@@ -35,10 +35,11 @@ const [backend] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pi
 if (!backend) throw new Error('[bench] [store-costs] no backend pid')
 const { pid } = backend
 
-/** The backend's CPU so far, in µs (user + system; the kernel counts in 10 ms ticks). */
+/** The backend's CPU so far, in µs. */
 function backendCpuUs() {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')
-  return (Number(fields?.[11]) + Number(fields?.[12])) * 10_000
+  const cpu = processCpu(pid)
+  if (!cpu) throw new Error(`[bench] [store-costs] backend ${pid} is gone`)
+  return cpu.ms * 1000
 }
 
 const event = (i: number): NewEvent => ({

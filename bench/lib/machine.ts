@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os'
 
 /**
  * The machine a run measured, for the figures' heading: a virtual machine's CPU name alone
- * ("AMD EPYC") hides generations that differ 2× in speed, so the family and model go with it.
+ * ("AMD EPYC") hides generations whose speed differs 2–4×, so the family and model go with it.
  */
 export function describeMachine(): string {
   const cpuInfo = (() => {
