@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { stringProblem } from '../core/storable.ts'
 import { genericBody } from '../sources/generic.ts'
 import { parseJsonBody } from '../sources/json.ts'
 import { monthlyBill, monthOf, monthRange } from '../store/billing.ts'
@@ -14,7 +15,11 @@ import { STATUSES } from './page/client/types.ts'
 
 const listQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
-  source: z.string().max(64).optional(),
+  source: z
+    .string()
+    .max(64)
+    .refine((value) => !stringProblem(value), 'contains a NUL or a lone surrogate')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 })
@@ -24,9 +29,15 @@ const encodeCursor = (receivedAt: Date, id: string) =>
 
 function decodeCursor(cursor: string) {
   const [receivedAt, id] = Buffer.from(cursor, 'base64url').toString().split('|')
-  if (!receivedAt || !id || Number.isNaN(Date.parse(receivedAt)))
+  if (!receivedAt || !id || stringProblem(id) || Number.isNaN(Date.parse(receivedAt)))
     throw badRequest('invalid_cursor', 'cursor is not one this API gave')
   return { receivedAt, id }
+}
+
+/** An id from the URL: one the store could hold, or a 404 without asking it. */
+function eventId(id: string): string {
+  if (stringProblem(id)) throw new HttpError(404, 'not_found', 'no such event')
+  return id
 }
 
 /** `/api/*`: events, retries, manual purges, dry runs. All behind the admin token. */
@@ -55,13 +66,13 @@ export function adminRoutes(deps: AppDeps) {
   })
 
   api.get('/events/:id', async (c) => {
-    const view = await eventView(deps.db, c.req.param('id'))
+    const view = await eventView(deps.db, eventId(c.req.param('id')))
     if (!view) throw new HttpError(404, 'not_found', `no event ${c.req.param('id')}`)
     return c.json(view)
   })
 
   api.post('/events/:id/retry', async (c) => {
-    const event = await getEvent(deps.db, c.req.param('id'))
+    const event = await getEvent(deps.db, eventId(c.req.param('id')))
     if (!event) throw new HttpError(404, 'not_found', `no event ${c.req.param('id')}`)
     if (event.status !== 'failed' || !event.batch_id) {
       throw new HttpError(

@@ -1,8 +1,17 @@
 import type { z } from 'zod'
+import { jsonProblem } from '../core/storable.ts'
 import { badRequest, HttpError } from '../http/errors.ts'
 import type { SourceRequest } from './types.ts'
 
-/** Parses a JSON body against a schema; every failure is a 400 naming what is wrong and where. */
+/** Most validation issues an error lists: a body of 10,000 bad paths gets a short answer. */
+const MAX_ISSUES = 20
+
+/**
+ * Parses a JSON body against a schema; every failure is a 400 naming what is wrong and where.
+ * Every body of every source and of the API comes through here, so this is where a string the
+ * store cannot keep (NUL, a lone surrogate) or nesting past the cap is refused, whatever field
+ * it is in.
+ */
 export function parseJsonBody<T>(request: SourceRequest, schema: z.ZodType<T>): T {
   const type = request.headers.get('content-type') ?? ''
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -18,9 +27,11 @@ export function parseJsonBody<T>(request: SourceRequest, schema: z.ZodType<T>): 
   } catch (cause) {
     throw new HttpError(400, 'invalid_json', 'body is not valid JSON', { cause })
   }
+  const problem = jsonProblem(value)
+  if (problem) throw badRequest('invalid_body', `${problem.path}: ${problem.message}`, [problem])
   const result = schema.safeParse(value)
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({
+    const issues = result.error.issues.slice(0, MAX_ISSUES).map((issue) => ({
       path: issue.path.join('.') || '(body)',
       message: issue.message,
     }))
