@@ -26,22 +26,10 @@ export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 5
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch)
       queue = queue.slice(batch.length)
-      try {
-        const accepted = await insertEvents(
-          db,
-          batch.map((p) => p.event),
-        )
-        batch.forEach((p, i) => {
-          const result = accepted[i]
-          if (result) p.resolve(result)
-          else p.reject(new Error('[freshet] [intake] insert returned no row'))
-        })
-        // On a later turn: an embedded store answers without I/O, so the collector's chain of
-        // queries would otherwise run before the 202s reach their sockets (measured: +30 ms).
-        setImmediate(onCommitted)
-      } catch (error) {
-        for (const p of batch) p.reject(error)
-      }
+      const committed = await writeIsolated(db, batch)
+      // On a later turn: an embedded store answers without I/O, so the collector's chain of
+      // queries would otherwise run before the 202s reach their sockets (measured: +30 ms).
+      if (committed) setImmediate(onCommitted)
     }
     flushing = undefined
   }
@@ -59,5 +47,36 @@ export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 5
     async drain() {
       while (flushing) await flushing
     },
+  }
+}
+
+/**
+ * Writes the batch in one insert; when the store refuses it, for whatever reason, splits it in
+ * halves and writes each, down to single rows. One request's bad row then fails only that
+ * request, never the others that shared its statement. A store that is down fails every half
+ * too: each request gets the error, after at most 2n - 1 attempts. Resolves whether any row
+ * was committed.
+ */
+async function writeIsolated(db: Db, batch: Pending[]): Promise<boolean> {
+  try {
+    const accepted = await insertEvents(
+      db,
+      batch.map((p) => p.event),
+    )
+    batch.forEach((p, i) => {
+      const result = accepted[i]
+      if (result) p.resolve(result)
+      else p.reject(new Error('[freshet] [intake] insert returned no row'))
+    })
+    return true
+  } catch (error) {
+    if (batch.length === 1) {
+      batch[0]?.reject(error)
+      return false
+    }
+    const half = Math.ceil(batch.length / 2)
+    const first = await writeIsolated(db, batch.slice(0, half))
+    const second = await writeIsolated(db, batch.slice(half))
+    return first || second
   }
 }
