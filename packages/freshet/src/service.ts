@@ -78,7 +78,7 @@ export async function createService(
   countCatchUps(lifecycle, metrics.registry)
   const app = createApp({
     db,
-    sources: scheduledSources(createSources(config.sources), publishRules, now),
+    sources: scheduledSources(createSources(config.sources, db), publishRules, now),
     pipeline,
     simulate: { plan: (changes, signal) => planner.simulate(changes, signal) },
     lifecycle,

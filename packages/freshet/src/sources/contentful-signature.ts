@@ -26,7 +26,13 @@ export interface SignatureInput {
 }
 
 export type SignatureCheck =
-  | { ok: true; signature: string; timestamp: number }
+  | {
+      ok: true
+      signature: string
+      timestamp: number
+      /** The headers the signature covers, lower-cased, the two signing headers among them. */
+      signedHeaders: string[]
+    }
   | { ok: false; reason: string }
 
 /** The toolkit's `getNormalizedEncodedURI`: the query is escaped as a whole, then encodeURI. */
@@ -103,14 +109,20 @@ export function checkSignature(
     return { ok: false, reason: 'signature expired (timestamp too old)' }
   if (timestamp - now > ttlMs) return { ok: false, reason: 'timestamp is in the future' }
   let expected: string
+  const listed = listedHeaders(input.headers)
   try {
-    expected = computeSignature(secret, input, listedHeaders(input.headers), timestamp)
+    expected = computeSignature(secret, input, listed, timestamp)
   } catch {
     // encodeURI refuses lone surrogates; such a path cannot have been signed.
     return { ok: false, reason: 'request path cannot be canonicalised' }
   }
   const matches = timingSafeEqual(Buffer.from(presented), Buffer.from(expected))
   return matches
-    ? { ok: true, signature: expected, timestamp }
+    ? {
+        ok: true,
+        signature: expected,
+        timestamp,
+        signedHeaders: [...new Set([...listed, TIMESTAMP_HEADER, SIGNED_HEADERS_HEADER])],
+      }
     : { ok: false, reason: 'bad signature' }
 }

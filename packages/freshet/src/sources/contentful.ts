@@ -1,13 +1,15 @@
 import { z } from 'zod'
 import type { ChangeAction, ItemChange } from '../core/domain.ts'
 import { badRequest, unauthorized } from '../http/errors.ts'
+import type { SignatureLedger } from '../store/seen-signatures.ts'
 import { checkSignature } from './contentful-signature.ts'
 import { parseJsonBody } from './json.ts'
 import type { Source, SourceDelivery, SourceRequest } from './types.ts'
 
 /**
  * `POST /hooks/contentful`: signed webhook requests from Contentful. `verify` checks the
- * HMAC signature, its freshness and that it was not seen before; `parse` turns Entry and Asset
+ * HMAC signature, its freshness, that it covers the topic and the content type, and that it was
+ * not accepted before (in the store: across restarts and replicas); `parse` turns Entry and Asset
  * publish/unpublish/delete/archive/unarchive into changes and ignores drafts (create, save,
  * auto_save) and topics freshet has no use for.
  */
@@ -52,24 +54,43 @@ export interface ContentfulSourceOptions {
   environment?: string
   /** Epoch milliseconds; injected by tests. */
   now?: () => number
+  /**
+   * Where accepted signatures are recorded: the store's ledger in the service, so a replay is
+   * refused after a restart and by another replica. Left out: this process's memory.
+   */
+  firstSeen?: SignatureLedger
 }
 
-const ITEM_ACTIONS: Record<string, ChangeAction> = {
-  publish: 'publish',
-  unpublish: 'unpublish',
-  delete: 'delete',
-  archive: 'archive',
-  unarchive: 'unarchive',
-}
-const DRAFT_ACTIONS = new Set(['create', 'save', 'auto_save'])
+/** A Map, not an object: a topic `Entry.constructor` or `Entry.__proto__` must find nothing. */
+const ITEM_ACTIONS: ReadonlyMap<string, ChangeAction> = new Map([
+  ['publish', 'publish'],
+  ['unpublish', 'unpublish'],
+  ['delete', 'delete'],
+  ['archive', 'archive'],
+  ['unarchive', 'unarchive'],
+])
+const DRAFT_ACTIONS: ReadonlySet<string> = new Set(['create', 'save', 'auto_save'])
+
+/** Headers the signature must cover: otherwise a captured publish replays as another topic. */
+const MUST_BE_SIGNED = ['x-contentful-topic', 'content-type']
+
+/**
+ * A Contentful id as Contentful allows them (letters, digits, `.`, `_`, `-`, 1–64), and never
+ * a dot segment, since ids become a segment of an API URL.
+ */
+export const contentfulId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a Contentful id: 1-64 of A-Z a-z 0-9 . _ -')
+  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."')
 
 const link = z.object({ sys: z.object({ id: z.string().min(1).max(512) }) })
+const idLink = z.object({ sys: z.object({ id: contentfulId }) })
 
 const contentfulBody = z.object({
   sys: z.object({
     type: z.enum(['Entry', 'Asset', 'DeletedEntry', 'DeletedAsset']),
-    id: z.string().min(1).max(512),
-    contentType: link.optional(),
+    id: contentfulId,
+    contentType: idLink.optional(),
     space: link.optional(),
     environment: link.optional(),
     updatedBy: link.optional(),
@@ -79,10 +100,10 @@ const contentfulBody = z.object({
 })
 type ContentfulBody = z.infer<typeof contentfulBody>
 
-/** Remembers accepted signatures until they expire, so the same signed request is taken once. */
-function replayGuard(limit = 100_000) {
+/** Remembers accepted signatures in memory until they expire (no store: tests, dry runs). */
+function memoryLedger(limit = 100_000): SignatureLedger {
   const seen = new Map<string, number>()
-  return (signature: string, expiresAt: number, now: number): boolean => {
+  return async (signature, expiresAt, now) => {
     if (seen.has(signature)) return false
     if (seen.size >= limit) {
       // Drop the expired, then (only under a flood of valid requests) the oldest half.
@@ -96,10 +117,10 @@ function replayGuard(limit = 100_000) {
 export function contentfulSource(options: ContentfulSourceOptions): Source {
   const ttlMs = (options.ttlSeconds ?? 30) * 1000
   const now = options.now ?? Date.now
-  const firstTime = replayGuard()
+  const firstSeen = options.firstSeen ?? memoryLedger()
   return {
     name: 'contentful',
-    verify(request: SourceRequest) {
+    async verify(request: SourceRequest) {
       const url = safeUrl(request.url)
       const input = {
         method: request.method,
@@ -110,7 +131,14 @@ export function contentfulSource(options: ContentfulSourceOptions): Source {
       const at = now()
       const check = checkSignature(options.signingSecret, input, ttlMs, at)
       if (!check.ok) throw unauthorized(`contentful: ${check.reason}`)
-      if (!firstTime(check.signature, check.timestamp + ttlMs, at)) {
+      const unsigned = MUST_BE_SIGNED.filter((name) => !check.signedHeaders.includes(name))
+      if (unsigned.length > 0) {
+        throw unauthorized(
+          `contentful: ${unsigned.join(' and ')} not among x-contentful-signed-headers (unsigned)`,
+        )
+      }
+      // Kept until the latest moment the signature check could still pass it.
+      if (!(await firstSeen(check.signature, check.timestamp + ttlMs, at))) {
         throw unauthorized('contentful: replayed request (this signature was already accepted)')
       }
     },
@@ -157,7 +185,7 @@ function parseTopic(header: string | null): Topic {
   }
   if (DRAFT_ACTIONS.has(verb))
     return { ignored: `topic ${header}: a draft change, nothing published` }
-  const action = ITEM_ACTIONS[verb]
+  const action = ITEM_ACTIONS.get(verb)
   if (!action) return { ignored: `topic ${header}: not an action freshet acts on` }
   return { entity, action, name: header }
 }

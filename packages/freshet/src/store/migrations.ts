@@ -1,6 +1,7 @@
 import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
 import { catchUpMigration } from './replay.ts'
+import { seenSignaturesMigration } from './seen-signatures.ts'
 
 export interface Migration {
   version: number
@@ -94,6 +95,7 @@ export const migrations: Migration[] = [
         WHERE status IN ('received', 'scheduled') AND not_before IS NOT NULL;
     `,
   },
+  { version: 6, ...seenSignaturesMigration },
 ]
 
 /** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */
