@@ -54,6 +54,26 @@ export interface RequestOptions {
   accept?: readonly number[]
 }
 
+/**
+ * A value as one path segment of a CMS API URL: percent-encoded, so `/`, `?` and `#` stay in
+ * it. A segment that is empty, `.` or `..` is refused: a URL parser removes or climbs it
+ * (`%2e` too), so it would ask another resource than the one named. The sources refuse such
+ * ids at the door; this is the last guard for ids read from the CMS itself.
+ */
+export function pathSegment(origin: string, value: string | number): string {
+  const text = String(value)
+  if (text === '' || text === '.' || text === '..') {
+    throw new CmsError(`[freshet] [${origin}] refusing ${JSON.stringify(text)} as an id in a URL`)
+  }
+  return encodeURIComponent(text)
+}
+
+/**
+ * The base URL of a CMS API, kept whole: `https://host/cms/` and `https://host/cms` both keep
+ * their `/cms` prefix, and API paths are appended to it.
+ */
+export const apiBase = (url: string) => url.replace(/\/+$/, '')
+
 const retryable = (status: number) => status >= 500 || status === 429 || status === 408
 
 /** One JSON request with retries; throws `CmsError` for other statuses or when retries run out. */

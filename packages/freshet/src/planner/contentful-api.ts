@@ -3,7 +3,7 @@
  * keyed by locale. A 404 means unpublished, archived or deleted: gone.
  */
 import { z } from 'zod'
-import { type CmsRetry, type FetchLike, requestJson } from './cms-http.ts'
+import { apiBase, type CmsRetry, type FetchLike, pathSegment, requestJson } from './cms-http.ts'
 
 export interface ContentfulEntry {
   sys: { id: string; type: string; contentType?: { sys: { id: string } } }
@@ -63,7 +63,8 @@ const PAGE = 1000
 export function contentfulApi(options: ContentfulApiOptions): ContentfulApi {
   const defaultHost =
     options.api === 'preview' ? 'https://preview.contentful.com' : 'https://cdn.contentful.com'
-  const base = `${(options.host ?? defaultHost).replace(/\/+$/, '')}/spaces/${encodeURIComponent(options.spaceId)}/environments/${encodeURIComponent(options.environment)}`
+  const seg = (value: string) => pathSegment('contentful', value)
+  const base = `${apiBase(options.host ?? defaultHost)}/spaces/${seg(options.spaceId)}/environments/${seg(options.environment)}`
   const init = { headers: { authorization: `Bearer ${options.accessToken}` } }
   const call = (path: string, signal?: AbortSignal, accept?: number[]) =>
     requestJson(options.fetch, base + path, init, {
@@ -76,7 +77,7 @@ export function contentfulApi(options: ContentfulApiOptions): ContentfulApi {
   return {
     async entry(id, signal, kind = 'entry') {
       const answer = await call(
-        `/${kind === 'asset' ? 'assets' : 'entries'}/${encodeURIComponent(id)}?locale=*`,
+        `/${kind === 'asset' ? 'assets' : 'entries'}/${seg(id)}?locale=*`,
         signal,
         [404],
       )

@@ -3,7 +3,7 @@
  * missing item with 403 FORBIDDEN (it does not reveal what does not exist): that means gone.
  */
 import { z } from 'zod'
-import { type CmsRetry, type FetchLike, requestJson } from './cms-http.ts'
+import { apiBase, type CmsRetry, type FetchLike, pathSegment, requestJson } from './cms-http.ts'
 
 export type DirectusItem = Record<string, unknown>
 
@@ -64,7 +64,7 @@ export interface DirectusApi {
 const dataOf = <T>(body: unknown): T => (body as { data: T }).data
 
 export function directusApi(options: DirectusApiOptions): DirectusApi {
-  const base = options.url.replace(/\/+$/, '')
+  const base = apiBase(options.url)
   const headers = { authorization: `Bearer ${options.token}`, accept: 'application/json' }
   const maxUrl = options.maxUrlLength ?? 6000
   const call = (path: string, init: RequestInit, signal?: AbortSignal, accept?: number[]) =>
@@ -79,7 +79,7 @@ export function directusApi(options: DirectusApiOptions): DirectusApi {
         ...(accept ? { accept } : {}),
       },
     )
-  const seg = encodeURIComponent
+  const seg = (value: string) => pathSegment('directus', value)
 
   async function whereIn(
     collection: string,

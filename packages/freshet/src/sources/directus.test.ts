@@ -142,6 +142,14 @@ describe('directus source', () => {
     ['an empty keys list', { ...flowUpdate, keys: [] }],
     ['a fractional key', { ...flowCreate, key: 1.5 }],
     ['a nonsense event', { ...flowCreate, event: 'hello world' }],
+    ['the key ..', { ...flowUpdate, keys: ['..'] }],
+    ['the key .', { ...flowCreate, key: '.' }],
+    ['a key with a /', { ...flowUpdate, keys: [1, 'a/b'] }],
+    ['a key with a control character', { ...flowUpdate, keys: ['a\tb'] }],
+    ['the collection ..', { event: 'items.update', collection: '..', keys: [1] }],
+    ['a collection with a /', { event: 'items.update', collection: 'a/b', keys: [1] }],
+    ['an event naming the collection ..', { event: '...items.update', keys: [1] }],
+    ['an event naming a collection with a /', { event: 'a/b.items.update', keys: [1] }],
   ])('answers 400 for %s', (_, body) => {
     expect(() => parse(body)).toThrowError(expect.objectContaining({ status: 400 }))
   })

@@ -46,14 +46,38 @@ export interface DirectusSourceOptions {
 /** Most keys one delivery may carry (Directus batches an update or delete of many items). */
 export const MAX_DIRECTUS_KEYS = 10_000
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+/** Why a Directus key or collection name could shape a URL, or undefined when it cannot. */
+function directusNameProblem(value: string): string | undefined {
+  if (value === '.' || value === '..') return 'must not be "." or ".."'
+  if (value.includes('/')) return 'must not contain "/"'
+  if (CONTROL.test(value)) return 'must not contain control characters'
+  return undefined
+}
+
+/**
+ * A key or a collection as Directus has them: an integer, a UUID, or a string that is not a dot
+ * segment and holds no `/` or control character. Each becomes one segment of an API URL.
+ */
+const directusName = z
+  .string()
+  .min(1)
+  .max(512)
+  .superRefine((value, ctx) => {
+    const problem = directusNameProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
 const primaryKey = z.union([
-  z.string().min(1).max(512),
+  directusName,
   z.number().int().refine(Number.isSafeInteger, 'a numeric key must be a safe integer'),
 ])
 
 const directusBody = z.object({
   event: z.string().min(1).max(512),
-  collection: z.string().min(1).max(256).optional(),
+  collection: directusName.optional(),
   key: primaryKey.optional(),
   keys: z.array(primaryKey).max(MAX_DIRECTUS_KEYS).optional(),
   payload: z.unknown().optional(),
@@ -117,6 +141,8 @@ function parseEvent(body: DirectusBody): ParsedEvent {
   }
   const collection = body.collection ?? named
   if (!collection) throw badRequest('invalid_body', 'collection: required with "items.<action>"')
+  const problem = directusNameProblem(collection)
+  if (problem) throw badRequest('invalid_event', `event: the collection ${problem}`)
   if (!ACTIONS.has(action)) {
     return { ignored: `event ${body.event}: not a create, update or delete` }
   }
