@@ -35,6 +35,9 @@ export interface Service {
   app: ReturnType<typeof createApp>
   /** What is not configured yet, for the start-up message. */
   unconfigured: string[]
+  /** From now on every new request but /healthz and /metrics gets 503 (what SIGTERM does first). */
+  refuse(): void
+  /** Refuses new requests, finishes or hands back in-flight work, closes the store. */
   stop(): Promise<void>
 }
 
@@ -94,6 +97,9 @@ export async function createService(
     sweeper,
     app,
     unconfigured: unconfiguredParts(config),
+    refuse() {
+      accepting = false
+    },
     async stop() {
       accepting = false
       await built.stop()
@@ -124,12 +130,26 @@ export async function serveService(config: Config, configFile: string | undefine
     },
   )
   let stopping = false
+  // During the grace period the listener stays open: new requests get 503 with Retry-After
+  // (so a CMS redelivers, to another replica) while in-flight work is finished or handed back.
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    log.info({ signal }, 'stopping: no new webhooks; finishing or handing back in-flight work')
-    server.close()
-    await service.stop()
+    const graceMs = config.server.shutdownGraceMs
+    log.info(
+      { signal, graceMs },
+      'stopping: new requests get 503; finishing or handing back in-flight work',
+    )
+    service.refuse()
+    await Promise.all([service.stop(), new Promise((resolve) => setTimeout(resolve, graceMs))])
+    await new Promise((resolve) => {
+      server.close(resolve)
+      // Keep-alive connections would hold close() open: idle ones now, busy ones after a second.
+      if ('closeAllConnections' in server) {
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), 1000).unref()
+      }
+    })
     log.info('stopped')
     process.exit(0)
   }

@@ -32,9 +32,30 @@ const limitBody = createMiddleware(async (c, next) => {
   await next()
 })
 
+/** Seconds a sender is asked to wait while this replica shuts down (another takes over). */
+export const SHUTDOWN_RETRY_AFTER_S = 5
+
+/**
+ * While shutting down, the listener stays open and every new request but the liveness and
+ * metrics ones is answered 503 with Retry-After: senders see a refusal they retry, not a
+ * refused connection. `/readyz` says why itself.
+ */
+const refuseWhileStopping = (deps: AppDeps) =>
+  createMiddleware(async (c, next) => {
+    const exempt =
+      c.req.path === '/healthz' || c.req.path === '/metrics' || c.req.path === '/readyz'
+    if (!deps.accepting() && !exempt) {
+      throw new HttpError(503, 'shutting_down', 'freshet is shutting down; retry shortly', {
+        headers: { 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) },
+      })
+    }
+    await next()
+  })
+
 /** The one HTTP app: webhooks, admin API, web page, health and metrics. No port: `app.request()`. */
 export function createApp(deps: AppDeps) {
   const app = new Hono()
+  app.use(refuseWhileStopping(deps))
   app.use(limitBody)
   app.route('/', healthRoutes(deps))
   app.route('/hooks', hookRoutes(deps))
@@ -49,6 +70,7 @@ export function createApp(deps: AppDeps) {
   )
   app.onError((error, c) => {
     if (error instanceof HttpError) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
       const body = {
         error: {
           code: error.code,

@@ -8,17 +8,20 @@ export class HttpError extends Error {
   readonly status: ContentfulStatusCode
   readonly code: string
   readonly details: unknown
+  /** Response headers beside the body (`Retry-After` on a 503, say). */
+  readonly headers: Readonly<Record<string, string>>
   constructor(
     status: ContentfulStatusCode,
     code: string,
     message: string,
-    options: { cause?: unknown; details?: unknown } = {},
+    options: { cause?: unknown; details?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message, { cause: options.cause })
     this.name = 'HttpError'
     this.status = status
     this.code = code
     this.details = options.details
+    this.headers = options.headers ?? {}
   }
 }
 

@@ -7,12 +7,13 @@ export function healthRoutes(deps: AppDeps) {
   const health = new Hono()
   health.get('/healthz', (c) => c.json({ status: 'ok' }))
   health.get('/readyz', async (c) => {
+    // First: while shutting down the store may already be closed.
+    if (!deps.accepting()) return c.json({ status: 'not_ready', reason: 'shutting down' }, 503)
     try {
       await deps.db.query('SELECT 1')
       const pending = await pendingMigrations(deps.db)
       if (pending > 0)
         return c.json({ status: 'not_ready', reason: `${pending} migrations pending` }, 503)
-      if (!deps.accepting()) return c.json({ status: 'not_ready', reason: 'shutting down' }, 503)
       return c.json({ status: 'ready' })
     } catch (error) {
       return c.json(

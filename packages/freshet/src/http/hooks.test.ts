@@ -138,6 +138,7 @@ describe('POST /hooks/generic', () => {
       body: '{"paths":["/a"]}',
     })
     expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('5')
     expect((await errorOf(response)).code).toBe('shutting_down')
   })
 })

@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { acceptEvent, sourceNamed } from './accept.ts'
 import type { AppDeps } from './deps.ts'
-import { HttpError } from './errors.ts'
 
 /** `POST /hooks/:source`: verify, parse, persist, and only then answer 202. */
 export function hookRoutes(deps: AppDeps) {
@@ -9,8 +8,6 @@ export function hookRoutes(deps: AppDeps) {
   hooks.post('/:source', async (c) => {
     const name = c.req.param('source')
     const source = sourceNamed(deps, name)
-    if (!deps.accepting())
-      throw new HttpError(503, 'shutting_down', 'freshet is shutting down; retry shortly')
     const rawBody = await c.req.text()
     const request = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, rawBody }
     await source.verify(request)
