@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
+import { requestId } from 'hono/request-id'
 import { MAX_BODY_BYTES } from '../core/limits.ts'
 import { adminRoutes } from './admin.ts'
 import type { AppDeps } from './deps.ts'
@@ -55,6 +56,8 @@ const refuseWhileStopping = (deps: AppDeps) =>
 /** The one HTTP app: webhooks, admin API, web page, health and metrics. No port: `app.request()`. */
 export function createApp(deps: AppDeps) {
   const app = new Hono()
+  // X-Request-Id: the sender's when it gives a sane one, else a fresh UUID; echoed back.
+  app.use(requestId())
   app.use(refuseWhileStopping(deps))
   app.use(limitBody)
   app.route('/', healthRoutes(deps))
@@ -84,6 +87,18 @@ export function createApp(deps: AppDeps) {
       return c.json(
         { error: { code: 'bad_request', message: error.message || 'bad request' } },
         error.status,
+      )
+    }
+    if (c.req.raw.signal.aborted) {
+      // The client went away mid-request (a body cut off): nothing for an operator to do.
+      deps.lifecycle.emit('request:aborted', {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+      })
+      return c.json(
+        { error: { code: 'client_closed', message: 'the client closed the request' } },
+        400,
       )
     }
     deps.lifecycle.emit('pipeline:error', { where: `http ${c.req.method} ${c.req.path}`, error })

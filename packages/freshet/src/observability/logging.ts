@@ -32,6 +32,9 @@ export function logLifecycle(lifecycle: Lifecycle, log: Logger) {
   lifecycle.on('cdn:completed', (e) => log.info(e, 'CDN invalidation completed'))
   lifecycle.on('batch:completed', (e) => log.info(e, 'batch completed'))
   lifecycle.on('batch:failed', (e) => log.error(e, 'batch failed'))
+  lifecycle.on('request:aborted', (e) =>
+    log.info(e, 'client closed the connection before its request was read'),
+  )
   lifecycle.on('pipeline:error', (e) =>
     log.error({ where: e.where, err: e.error }, 'pipeline error'),
   )

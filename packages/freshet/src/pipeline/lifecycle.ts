@@ -62,6 +62,8 @@ export interface LifecycleEvents {
     },
   ]
   'pipeline:error': [{ where: string; error: unknown }]
+  /** A client closed its connection before its request was read: info, not an error. */
+  'request:aborted': [{ requestId: string; method: string; path: string }]
 }
 
 export type Lifecycle = EventEmitter<LifecycleEvents>
@@ -91,4 +93,5 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'batch:failed': true,
   'events:finished': true,
   'pipeline:error': true,
+  'request:aborted': true,
 } satisfies Record<keyof LifecycleEvents, true>) as (keyof LifecycleEvents)[]
