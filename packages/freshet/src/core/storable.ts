@@ -61,3 +61,24 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
   }
   return undefined
 }
+
+/**
+ * Whether JSON text nests deeper than `max`, read without parsing it: a body of 400,000 `[`
+ * would otherwise become 400,000 arrays before the walk above could refuse it. Counts brackets
+ * outside strings; for text that is not JSON the answer does not matter (JSON.parse refuses it).
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { jsonProblem } from '../core/storable.ts'
+import { jsonProblem, MAX_JSON_DEPTH, nestsDeeperThan } from '../core/storable.ts'
 import { badRequest, HttpError } from '../http/errors.ts'
 import type { SourceRequest } from './types.ts'
 
@@ -20,6 +20,10 @@ export function parseJsonBody<T>(request: SourceRequest, schema: z.ZodType<T>): 
       'unsupported_content_type',
       `expected application/json, got "${type || 'nothing'}"`,
     )
+  }
+  // Far too deep: refused before parsing builds it (just too deep: named by the walk below).
+  if (nestsDeeperThan(request.rawBody, 2 * MAX_JSON_DEPTH)) {
+    throw badRequest('invalid_body', `(body): nests deeper than ${MAX_JSON_DEPTH} levels`)
   }
   let value: unknown
   try {
