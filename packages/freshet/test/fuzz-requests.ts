@@ -25,14 +25,64 @@ export interface FuzzRequest {
 }
 
 const JSON_TYPE = 'application/json'
-const text = (max: number) => fc.string({ maxLength: max, unit: 'grapheme-ascii' })
+const plainText = (max: number) => fc.string({ maxLength: max, unit: 'grapheme-ascii' })
+
+/** What an attacker puts in a string: NUL, lone surrogates, prototype names, dot segments. */
+const HOSTILE = [
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff',
+  'x\udc00\ud800',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '.',
+  '..',
+  '../..',
+  '%2e%2e',
+  'a/b',
+  '\u0085',
+  '\u2028',
+]
+const hostileText = fc.constantFrom(...HOSTILE)
+/** Mostly plain text; one in five hostile, on its own or inside plain text. */
+const text = (max: number) =>
+  fc.oneof(
+    { weight: 4, arbitrary: plainText(max) },
+    { weight: 1, arbitrary: hostileText },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(plainText(4), hostileText, plainText(4)).map((p) => p.join('')),
+    },
+  )
 const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,60}$/)
-const id = fc.oneof(fc.integer({ min: -5, max: 1e9 }), fc.stringMatching(/^[a-zA-Z0-9-]{0,24}$/))
-const fields = fc.dictionary(text(12), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+const id = fc.oneof(
+  fc.integer({ min: -5, max: 1e9 }),
+  fc.stringMatching(/^[a-zA-Z0-9-]{0,24}$/),
+  hostileText,
+)
+/** JSON values whose strings and keys may be hostile, nested up to three levels. */
+const hostileJson = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    text(12),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(text(8), tie('value'), { maxKeys: 3 }),
+  ),
+})).value
+const fields = fc.dictionary(text(12), hostileJson, { maxKeys: 4 })
 
 const directus = fc
   .record({
-    collection: fc.constantFrom('articles', 'pages', 'directus_files', 'x'),
+    collection: fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom('articles', 'pages', 'directus_files', 'x') },
+      { weight: 1, arbitrary: hostileText },
+    ),
     action: fc.constantFrom('create', 'update', 'delete', 'sort', 'login'),
     keys: fc.array(id, { minLength: 0, maxLength: 4 }),
     payload: fc.oneof(
@@ -67,15 +117,24 @@ const TOPICS = [
   'Entry.save',
   'Asset.delete',
   'ContentType.publish',
+  'Entry.constructor',
+  'Entry.__proto__',
+  'Asset.toString',
 ]
+/** Which headers a Contentful request's signature covers: both, or one left out. */
+const SIGNED = [['content-type', 'x-contentful-topic'], ['content-type'], ['x-contentful-topic']]
 const contentful = fc
   .record({
     topic: fc.constantFrom(...TOPICS),
     type: fc.constantFrom('Entry', 'Asset', 'DeletedEntry'),
-    id: fc.stringMatching(/^[a-zA-Z0-9]{1,22}$/),
-    fields: fc.dictionary(
-      text(8),
-      fc.dictionary(fc.constantFrom('en-US', 'de'), fc.jsonValue({ maxDepth: 1 })),
+    id: fc.oneof(
+      { weight: 5, arbitrary: fc.stringMatching(/^[a-zA-Z0-9]{1,22}$/) },
+      { weight: 1, arbitrary: hostileText },
+    ),
+    fields: fc.dictionary(text(8), fc.dictionary(fc.constantFrom('en-US', 'de'), hostileJson)),
+    signed: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(SIGNED[0] as string[]) },
+      { weight: 1, arbitrary: fc.constantFrom(...SIGNED.slice(1)) },
     ),
     key: fc.option(fc.stringMatching(/^[a-z0-9]{1,16}$/), { nil: undefined }),
     scheduled: fc.boolean(),
@@ -92,9 +151,13 @@ const contentful = fc
       ...(c.scheduled ? { 'x-contentful-scheduled-action-id': 'sa-1' } : {}),
     }
     const path = '/hooks/contentful'
+    // The toolkit signs every header it is given: give it only those the signature covers.
+    const covered = Object.fromEntries(
+      Object.entries(headers).filter(([name]) => c.signed.includes(name) || name.includes('key')),
+    )
     const signed = signRequest(
       SECRETS.contentful,
-      { method: 'POST', path, headers, body },
+      { method: 'POST', path, headers: covered, body },
       Date.now(),
     )
     return { source: 'contentful', method: 'POST', path, headers: { ...headers, ...signed }, body }
@@ -102,9 +165,14 @@ const contentful = fc
 
 const generic = fc
   .record({
-    paths: fc.array(fc.oneof(fc.stringMatching(/^\/[a-z0-9/*-]{0,20}$/), text(10)), {
-      maxLength: 4,
-    }),
+    paths: fc.array(
+      fc.oneof(
+        fc.stringMatching(/^\/[a-z0-9/*-]{0,20}$/),
+        text(10),
+        text(10).map((t) => `/${t}`),
+      ),
+      { maxLength: 4 },
+    ),
     tags: fc.array(text(12), { maxLength: 3 }),
   })
   .map(
@@ -184,6 +252,20 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.json({ maxDepth: 3 }).map((b) => (r: FuzzRequest) => ({ ...r, body: b })),
 )
 
+/** A Content-Length that is not the body's (the HTTP server holds a real one to it). */
+const lyingLength = fc
+  .oneof(fc.nat({ max: 64 }), fc.integer({ min: MAX_BODY_BYTES - 10, max: MAX_BODY_BYTES * 4 }))
+  .map((n) => (r: FuzzRequest) => ({
+    ...r,
+    headers: { ...r.headers, 'content-length': String(n) },
+  }))
+
+/** Rare: nested far past the cap (up to 300,000 levels), or just past it, in a valid request. */
+const deep = fc.integer({ min: 60, max: 300_000 }).map((n) => (r: FuzzRequest) => ({
+  ...r,
+  body: `{"paths":${'['.repeat(n)}${']'.repeat(n)},"payload":{}}`,
+}))
+
 /** Rare, and each a megabyte: bodies over the limit, valid JSON or not. */
 const oversize = fc.boolean().map((json) => (r: FuzzRequest) => ({
   ...r,
@@ -198,17 +280,28 @@ function without(headers: Record<string, string>, name: string) {
   return copy
 }
 
-/** A valid request of some source, unchanged (one in five) or with up to three mutations. */
-export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
-  .tuple(
-    fc.oneof(directus, contentful, generic),
-    fc.oneof(
-      { weight: 20, arbitrary: fc.constant([] as Mutation[]) },
-      { weight: 80, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) },
-      { weight: 1, arbitrary: oversize.map((m) => [m]) },
-    ),
-  )
-  .map(([request, mutations]) => mutations.reduce((r, mutate) => mutate(r), request))
+const SOURCES = { directus, contentful, generic }
+
+/**
+ * A valid request of the source (of any, when none is named), unchanged (one in five) or with
+ * up to three mutations; now and then a lying Content-Length, a deep or an oversize body.
+ */
+export function fuzzRequestFor(source?: keyof typeof SOURCES): fc.Arbitrary<FuzzRequest> {
+  return fc
+    .tuple(
+      source ? SOURCES[source] : fc.oneof(directus, contentful, generic),
+      fc.oneof(
+        { weight: 20, arbitrary: fc.constant([] as Mutation[]) },
+        { weight: 80, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) },
+        { weight: 3, arbitrary: lyingLength.map((m) => [m]) },
+        { weight: 1, arbitrary: deep.map((m) => [m]) },
+        { weight: 1, arbitrary: oversize.map((m) => [m]) },
+      ),
+    )
+    .map(([request, mutations]) => mutations.reduce((r, mutate) => mutate(r), request))
+}
+
+export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fuzzRequestFor()
 
 export function toInit(r: FuzzRequest): RequestInit {
   const bodyless = r.method === 'GET' || r.method === 'HEAD'
