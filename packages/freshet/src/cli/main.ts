@@ -92,7 +92,8 @@ try {
     console.error(error.message)
     process.exitCode = 2
   } else {
-    console.error(`[freshet] ${(error as Error).message}`)
+    const message = (error as Error).message
+    console.error(message.startsWith('[freshet]') ? message : `[freshet] ${message}`)
     process.exitCode = 1
   }
 }

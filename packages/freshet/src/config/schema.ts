@@ -64,6 +64,14 @@ export const storeSchema = z
         'postgres://… to use PostgreSQL (several replicas), e.g. postgres://freshet:PASSWORD@db:5432/freshet. Empty or absent: embedded PGlite.',
       ),
     dir: z.string().default('./.freshet').describe('Folder of the embedded store.'),
+    connectRetrySeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(60)
+      .describe(
+        'At start, how long to keep trying a PostgreSQL that does not answer yet (refused, unknown host, starting up), with backoff; then freshet exits saying why.',
+      ),
     schema: z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/)
