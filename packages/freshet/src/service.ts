@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { serve } from '@hono/node-server'
 import type { Config } from './config/schema.ts'
+import { kubeConfigProblem } from './discovery/kubernetes-options.ts'
 import { createApp } from './http/app.ts'
 import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
@@ -95,6 +96,9 @@ export async function createService(
   const { pipeline, sweeper } = built
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
   let accepting = true
+  // Kubernetes discovery outside a cluster without a kubeconfig: the discovery says it once (as a
+  // pipeline error); /readyz stays false, as no pod can be found.
+  const discoveryProblem = config.pods?.discovery.kubernetes ? kubeConfigProblem() : undefined
   const metrics = createMetrics(lifecycle)
   countCatchUps(lifecycle, metrics.registry)
   const app = createApp({
@@ -106,6 +110,7 @@ export async function createService(
     adminToken: config.server.adminToken,
     metrics,
     accepting: () => accepting,
+    notReady: () => discoveryProblem,
     now,
   })
   return {
