@@ -43,7 +43,7 @@ export const kubernetesDiscoveryOptions = z
  * http://localhost and its watch fails every few seconds with a message about TLS.
  */
 export function kubeConfigProblem(
-  env: NodeJS.ProcessEnv = process.env,
+  env: Record<string, string | undefined> = process.env,
   exists: (file: string) => boolean = existsSync,
   home: string = homedir(),
 ): string | undefined {
