@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config'
+import { requireSupportedNode } from './packages/freshet/bin/node-check.js'
+
+// On a Node too old, one line that says so instead of tests that hang inside undici.
+requireSupportedNode()
 
 export default defineConfig({
   test: {

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole picture on one machine. The example Next.js site as 3 `next start`
  * pods behind a caching edge, a CloudFront emulator, a content API you can edit with curl, and
- * freshet in front of them all. Ctrl-C stops everything.
+ * freshet in front of them all. Ctrl-C, or SIGINT or SIGTERM to its PID, stops everything.
  */
 import { mkdirSync } from 'node:fs'
 import { startCloudFrontEmulator } from '@freshet/emulators/cloudfront'
@@ -62,15 +62,22 @@ Try it:
   curl -s -X PATCH ${content.url}/articles/1 -H 'content-type: application/json' -d '{"title":"Hello, fresh world"}'
   curl -s -X POST http://127.0.0.1:8787/hooks/generic -H 'authorization: Bearer ${TOKENS.hook}' \\
        -H 'content-type: application/json' -d '{"paths":["/articles/hello-world"],"tags":["articles"]}'
-  curl -s http://127.0.0.1:8787/api/events -H 'authorization: Bearer ${TOKENS.admin}'
+  FRESHET_ADMIN_TOKEN=${TOKENS.admin} npx freshet status <id> --wait
   curl -s ${edge.url}/articles/hello-world | grep -o '<h1[^<]*</h1>'
 `)
 
-const stop = async () => {
+// npm's script runs `exec node …`, so a SIGINT or SIGTERM to the PID of `npm run demo` (which
+// npm forwards) or of this process reaches here, not only a terminal's Ctrl-C to the group.
+let stopping = false
+const stop = async (signal: string) => {
+  if (stopping) return
+  stopping = true
+  console.log(`${signal}: stopping freshet, the 3 pods, the edge, CloudFront and the content API…`)
   server.close()
   await service.stop()
   await Promise.all([fleet.stop(), edge.close(), cloudfront.close(), content.close()])
+  console.log('demo stopped')
   process.exit(0)
 }
-process.on('SIGINT', () => void stop())
-process.on('SIGTERM', () => void stop())
+process.on('SIGINT', () => void stop('SIGINT'))
+process.on('SIGTERM', () => void stop('SIGTERM'))

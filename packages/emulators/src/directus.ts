@@ -8,7 +8,11 @@
  *   (also `filter={json}`, and `SEARCH` with `{ query }` in the body for long id lists);
  * - `GET /relations` → `{ data: [{ collection, field, related_collection, meta }] }`;
  * - `fields` expands many-to-one (`category.slug`) and one-to-many aliases (`blocks.id`);
- * - a static token: `Authorization: Bearer <token>` or `?access_token=`.
+ * - a static token: `Authorization: Bearer <token>` or `?access_token=`; a wrong one is 401
+ *   `INVALID_CREDENTIALS`, none is 403;
+ * - permissions as Directus 12's policies give them (`permissions.read`): reading a collection
+ *   the token's policy does not allow, or `/relations` without read on `directus_relations`, is
+ *   403 FORBIDDEN, the same answer as a missing item.
  */
 
 import { type Context, Hono } from 'hono'
@@ -29,6 +33,11 @@ export interface DirectusEmulatorOptions {
   token: string
   /** Delay before each answer (the bench's "CMS answering in 10 ms"). */
   delayMs?: number
+  /**
+   * What the token's policy may read: collections, and `directus_relations` for `/relations`.
+   * Absent: everything (an admin token).
+   */
+  permissions?: { read: readonly string[] }
 }
 
 type Condition = { path: string[]; op: string; value: unknown }
@@ -239,9 +248,16 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
     await next()
   })
 
-  app.get('/relations', (c) => c.json({ data: graph.relations }))
+  const mayRead = (collection: string) =>
+    options.permissions === undefined || options.permissions.read.includes(collection)
+
+  app.get('/relations', (c) => {
+    if (!mayRead('directus_relations')) return c.json(FORBIDDEN, 403)
+    return c.json({ data: graph.relations })
+  })
 
   app.get('/items/:collection/:id', (c) => {
+    if (!mayRead(c.req.param('collection'))) return c.json(FORBIDDEN, 403)
     const item = graph.collections.get(c.req.param('collection'))?.get(c.req.param('id'))
     if (!item) return c.json(FORBIDDEN, 403)
     const query = parseQuery(new URL(c.req.url).searchParams)
@@ -250,6 +266,7 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
 
   const listItems = (c: Context, body?: Record<string, unknown>) => {
     const collection = c.req.param('collection') ?? ''
+    if (!mayRead(collection)) return c.json(FORBIDDEN, 403)
     const items = graph.collections.get(collection)
     if (!items) return c.json(FORBIDDEN, 403)
     const query = parseQuery(new URL(c.req.url).searchParams, body)

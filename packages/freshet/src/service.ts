@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { serve } from '@hono/node-server'
 import type { Config } from './config/schema.ts'
+import { kubeConfigProblem } from './discovery/kubernetes-options.ts'
 import { createApp } from './http/app.ts'
 import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
@@ -17,10 +18,26 @@ import { migrate } from './store/migrations.ts'
 import { openPglite } from './store/pglite.ts'
 import { openPostgres } from './store/postgres.ts'
 
-export async function openStore(store: Config['store'], connections = 10): Promise<Db> {
-  if (store.url) return openPostgres(store.url, store.schema, connections)
-  mkdirSync(store.dir, { recursive: true })
-  return openPglite(store.dir)
+export async function openStore(
+  store: Config['store'],
+  connections = 10,
+  onRetry?: (message: string) => void,
+): Promise<Db> {
+  if (store.url) {
+    const retry = { forMs: store.connectRetrySeconds * 1000, onRetry }
+    return openPostgres(store.url, store.schema, connections, retry)
+  }
+  try {
+    mkdirSync(store.dir, { recursive: true })
+    return await openPglite(store.dir)
+  } catch (cause) {
+    const reason = (cause as Error).message.split('\n')[0]
+    throw new Error(
+      `[freshet] [store] cannot open the embedded store in ${store.dir} (store.dir): ${reason}; ` +
+        'give a writable folder that no other freshet has open, or set store.url / DATABASE_URL',
+      { cause },
+    )
+  }
 }
 
 export interface Service {
@@ -62,12 +79,17 @@ export const pipelineInThread = (config: Config) =>
  */
 export async function createService(
   config: Config,
-  options: { lifecycle?: Lifecycle; now?: () => Date } = {},
+  options: {
+    lifecycle?: Lifecycle
+    now?: () => Date
+    /** Told while the store is not up yet at start (each retry, one line). */
+    onStoreRetry?: (message: string) => void
+  } = {},
 ): Promise<Service> {
   const lifecycle = options.lifecycle ?? createLifecycle()
   const now = options.now ?? (() => new Date())
   // With its own thread the pipeline has its own pool: here only webhooks and the API query.
-  const db = await openStore(config.store, pipelineInThread(config) ? 4 : 10)
+  const db = await openStore(config.store, pipelineInThread(config) ? 4 : 10, options.onStoreRetry)
   await migrate(db)
   // Dry runs plan here; on this thread the pipeline plans with the same planner (and cache).
   const planner = plannerFor(config, db, now)
@@ -77,6 +99,9 @@ export async function createService(
   const { pipeline, sweeper } = built
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
   let accepting = true
+  // Kubernetes discovery outside a cluster without a kubeconfig: the discovery says it once (as a
+  // pipeline error); /readyz stays false, as no pod can be found.
+  const discoveryProblem = config.pods?.discovery.kubernetes ? kubeConfigProblem() : undefined
   const metrics = createMetrics(lifecycle)
   countCatchUps(lifecycle, metrics.registry)
   const app = createApp({
@@ -88,6 +113,7 @@ export async function createService(
     adminToken: config.server.adminToken,
     metrics,
     accepting: () => accepting,
+    notReady: () => discoveryProblem,
     now,
   })
   return {
@@ -113,7 +139,10 @@ export async function serveService(config: Config, configFile: string | undefine
   const log = createLogger()
   const lifecycle = createLifecycle()
   logLifecycle(lifecycle, log)
-  const service = await createService(config, { lifecycle })
+  const service = await createService(config, {
+    lifecycle,
+    onStoreRetry: (message) => log.warn(message),
+  })
   const server = serve(
     { fetch: service.app.fetch, port: config.server.port, hostname: config.server.host },
     (info) => {

@@ -24,10 +24,18 @@ export function writeConfig(dir: string, config: unknown): string {
 }
 
 /** `freshet serve` as its own process, as an operator runs it. */
-export function spawnFreshet(args: string[], env: Record<string, string>, cwd: string) {
+export function spawnFreshet(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  options: { inherit?: boolean } = {},
+) {
+  // inherit: false gives the process exactly `env` (to leave variables out).
+  const base: NodeJS.ProcessEnv =
+    options.inherit === false ? ({} as NodeJS.ProcessEnv) : process.env
   const child: ChildProcess = spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { ...process.env, FRESHET_LOG_LEVEL: 'warn', ...env },
+    env: { ...base, FRESHET_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

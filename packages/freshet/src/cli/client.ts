@@ -1,24 +1,84 @@
-/** The CLI's client of the admin API. */
-export function adminClient(options: { url: string; token?: string }) {
+/**
+ * The CLI's client of the admin API. Every failure is a `CliError` whose message ends with the
+ * fix: a 401 names --token and FRESHET_ADMIN_TOKEN, a refused connection asks whether freshet
+ * runs at that URL.
+ */
+
+/** An error the CLI prints as is (one line) and exits with `exitCode`. */
+export class CliError extends Error {
+  readonly exitCode: number
+  constructor(message: string, exitCode: number, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'CliError'
+    this.exitCode = exitCode
+  }
+}
+
+/** Exit code when freshet cannot be reached or refuses the request. */
+export const EXIT_REMOTE = 3
+
+export interface ClientOptions {
+  url: string
+  token?: string | undefined
+}
+
+export type AdminClient = ReturnType<typeof adminClient>
+
+export function adminClient(options: ClientOptions) {
   const token = options.token ?? process.env.FRESHET_ADMIN_TOKEN
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(new URL(path, options.url), {
+  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const target = new URL(path, options.url)
+    const response = await fetch(target, {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         'content-type': 'application/json',
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).catch((cause) => {
-      throw new Error(`cannot reach ${options.url}: ${(cause as Error).message}`, { cause })
+    }).catch((cause: unknown) => {
+      throw unreachable(options.url, cause)
     })
-    const answer = (await response.json().catch(() => ({}))) as { error?: { message?: string } }
-    if (!response.ok)
-      throw new Error(`${response.status}: ${answer.error?.message ?? response.statusText}`)
+    const answer = (await response.json().catch(() => ({}))) as {
+      error?: { message?: string }
+    }
+    if (!response.ok) throw refused(options.url, method, target, response.status, answer, token)
     return answer
   }
   return {
+    url: options.url,
     get: (path: string) => call('GET', path),
-    post: (path: string, body: unknown) => call('POST', path, body),
+    post: (path: string, body: unknown = {}) => call('POST', path, body),
   }
+}
+
+function unreachable(url: string, cause: unknown): CliError {
+  const inner = (cause as { cause?: { code?: string; message?: string } }).cause
+  const reason = inner?.code ?? inner?.message ?? (cause as Error).message
+  return new CliError(
+    `[freshet] cannot reach freshet at ${url} (${reason}): is freshet running at ${url}? ` +
+      'Start it with npx freshet serve, or point --url / FRESHET_URL at it',
+    EXIT_REMOTE,
+    { cause },
+  )
+}
+
+function refused(
+  url: string,
+  method: string,
+  target: URL,
+  status: number,
+  answer: { error?: { message?: string } },
+  token: string | undefined,
+): CliError {
+  const said = answer.error?.message ?? `HTTP ${status}`
+  const where = `${method} ${target.pathname} on ${url}`
+  let fix = ''
+  if (status === 401)
+    fix = token
+      ? ': the token is not the server’s server.adminToken; pass --token or set FRESHET_ADMIN_TOKEN to it'
+      : ': no admin token given; pass --token or set FRESHET_ADMIN_TOKEN'
+  else if (status === 404 && /\/api\/events\//.test(target.pathname))
+    fix = ': no such event; npx freshet events lists the recent ones'
+  else if (status >= 500) fix = ': see the freshet server’s log'
+  return new CliError(`[freshet] ${where} answered ${status}, ${said}${fix}`, EXIT_REMOTE)
 }

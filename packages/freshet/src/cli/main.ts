@@ -1,98 +1,45 @@
-import { Command } from 'commander'
-import { ConfigError, loadConfig } from '../config/load.ts'
-import { adminClient } from './client.ts'
-import { runDoctor } from './doctor.ts'
-import { readInput } from './input.ts'
-import { printSchema } from './schema.ts'
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import { CliError } from './client.ts'
+import { COMMANDS } from './commands.ts'
+import { environmentHelp, exitCodesHelp } from './environment.ts'
+
+// From src/cli or dist/cli alike, the package's own manifest.
+const { version } = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as { version: string }
 
 const program = new Command('freshet')
   .description(
     'On-demand cache invalidation: CMS webhook → every Next.js pod → CloudFront, tracked until Completed.',
   )
+  .version(version, '-V, --version', 'print the version')
   .option(
     '-c, --config <file>',
     'configuration file (default: $FRESHET_CONFIG, else ./freshet.yaml)',
   )
+  .addHelpText('after', environmentHelp() + exitCodesHelp())
+  .exitOverride()
 
-const remote = (command: Command) =>
-  command
-    .option('--url <url>', 'freshet server', process.env.FRESHET_URL ?? 'http://127.0.0.1:8787')
-    .option('--token <token>', 'admin token (default: $FRESHET_ADMIN_TOKEN)')
-
-program
-  .command('serve')
-  .description('run the service: webhooks, pipeline, admin API and web page')
-  .action(async () => {
-    const { config, file } = loadConfig(program.opts().config)
-    const { serveService } = await import('../service.ts')
-    await serveService(config, file)
-  })
-
-remote(program.command('invalidate'))
-  .description('purge paths and tags by hand (every pod, then the CDN)')
-  .argument('[paths...]', 'paths such as /articles/hello')
-  .option('-t, --tag <tag...>', 'cache tags')
-  .action(async (paths: string[], options) => {
-    const answer = await adminClient(options).post('/api/invalidations', {
-      paths,
-      tags: options.tag ?? [],
-    })
-    console.log(JSON.stringify(answer, null, 2))
-  })
-
-remote(program.command('status'))
-  .description('an event, from webhook to Completed (or the recent events)')
-  .argument('[id]', 'event id')
-  .action(async (id: string | undefined, options) => {
-    const answer = await adminClient(options).get(
-      id ? `/api/events/${encodeURIComponent(id)}` : '/api/events?limit=20',
-    )
-    console.log(JSON.stringify(answer, null, 2))
-  })
-
-remote(program.command('simulate'))
-  .description('what a webhook would purge, and why; changes nothing')
-  .requiredOption('-s, --source <name>', 'directus, contentful or generic')
-  .option('-f, --file <file>', 'webhook body (default: standard input)')
-  .option('-H, --header <header...>', 'webhook headers, "Name: value" (e.g. X-Contentful-Topic)')
-  .action(async (options) => {
-    const body = await readInput(options.file)
-    const headers = Object.fromEntries(
-      (options.header ?? []).map((h: string) => [
-        h.slice(0, h.indexOf(':')).trim(),
-        h.slice(h.indexOf(':') + 1).trim(),
-      ]),
-    )
-    const answer = await adminClient(options).post('/api/simulate', {
-      source: options.source,
-      body,
-      headers,
-    })
-    console.log(JSON.stringify(answer, null, 2))
-  })
-
-program
-  .command('doctor')
-  .description('check config, store, CMS, pods and CDN reachability')
-  .action(async () => {
-    process.exitCode = await runDoctor(program.opts().config)
-  })
-
-program
-  .command('config')
-  .description('configuration helpers')
-  .command('schema')
-  .description('print the JSON Schema of freshet.yaml')
-  .action(() => printSchema())
+for (const register of COMMANDS) register(program)
+for (const command of program.commands) command.exitOverride()
 
 try {
   await program.parseAsync()
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message)
+  if (error instanceof CommanderError) {
+    // commander printed it; help and --version are not errors.
+    process.exitCode = error.exitCode === 0 ? 0 : 2
+  } else if ((error as Error).name === 'ConfigError') {
+    // (by name: importing config/load.ts would load every schema for every command)
+    console.error((error as Error).message)
     process.exitCode = 2
+  } else if (error instanceof CliError) {
+    console.error(error.message)
+    process.exitCode = error.exitCode
   } else {
-    console.error(`[freshet] ${(error as Error).message}`)
+    const message = (error as Error).message
+    console.error(message.startsWith('[freshet]') ? message : `[freshet] ${message}`)
     process.exitCode = 1
   }
 }

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, findConfigFile, loadConfig, parseConfigText } from './load.ts'
 
@@ -114,8 +116,8 @@ pods:
   concurrency: 0
 `)
     expect(problems).toHaveLength(2)
-    expect(problems[0]).toMatch(/^server\.port: .*expected number, received string/)
-    expect(problems[1]).toMatch(/^pods\.concurrency: .*>=\s*1/)
+    expect(problems[0]).toBe('server.port: expected a number, found "eighty"')
+    expect(problems[1]).toBe('pods.concurrency: expected >= 1, found 0')
     for (const line of problems) expect(line).not.toContain('\n')
   })
 
@@ -130,16 +132,21 @@ pods:
     [
       'in a list item',
       'cdn: { cloudfront: [{ distributionId: E1, distributionID: E2 }] }',
-      /^cdn\.cloudfront\.0: unknown key "distributionID"/,
+      /^cdn\.cloudfront\[0\]: unknown key "distributionID"/,
     ],
   ])('refuses an unknown key %s', (_, text, expected) => {
     expect(problemsOf(text)).toEqual([expect.stringMatching(expected)])
   })
 
-  it('reports YAML syntax errors and duplicate keys as YAML problems', () => {
-    expect(problemsOf('server:\n  port: [1, 2\n')[0]).toMatch(/^YAML: /)
+  it('reports YAML syntax errors and duplicate keys with line, column and the line itself', () => {
+    expect(problemsOf('server:\n  port: 1\n   host: x\n')[0]).toBe(
+      'YAML line 2, column 9: Nested mappings are not allowed in compact mappings: "  port: 1"',
+    )
+    expect(problemsOf('server:\n  port: [1, 2\n')[0]).toMatch(
+      /^YAML line 3, column 1: .*end with a \]: at the end of the file$/,
+    )
     expect(problemsOf('server: { port: 1 }\nserver: { port: 2 }\n')[0]).toMatch(
-      /^YAML: .*[Uu]nique|duplicate/i,
+      /^YAML line 2, column 1: .*[Uu]nique.*: "server: \{ port: 2 \}"$/,
     )
   })
 
@@ -155,6 +162,112 @@ pods:
     }
     const problems = problemsOf('pods: { token: 12345, discovery: { static: ["http://a"] } }')
     expect(problems.join('\n')).not.toContain('12345')
+  })
+})
+
+describe('config: each problem names the key, what was found and the fix', () => {
+  it.each([
+    [
+      'an empty distribution',
+      'cdn: { cloudfront: {} }',
+      ['cdn.cloudfront.distributionId: required, e.g. E2ABCDEF123456'],
+    ],
+    [
+      'a list entry without an id, with tags: yes',
+      'cdn: { cloudfront: [{ distributionId: E1 }, { tags: yes }] }',
+      [
+        'cdn.cloudfront[1].distributionId: required, e.g. E2ABCDEF123456',
+        'cdn.cloudfront[1].tags: expected true or false, found "yes"',
+      ],
+    ],
+    [
+      'tags: yes on one distribution',
+      'cdn: { cloudfront: { distributionId: E1, tags: yes } }',
+      ['cdn.cloudfront.tags: expected true or false, found "yes"'],
+    ],
+    [
+      'a pod URL that is not a URL',
+      'pods: { token: t, discovery: { static: ["http://ok:3000", "not a url"] } }',
+      ['pods.discovery.static[1]: expected a URL, e.g. http://10.0.0.7:3000, found "not a url"'],
+    ],
+    [
+      'a CMS URL that is not a URL',
+      'sources: { directus: { secret: 0123456789abcdef, url: "cms.example.com" } }',
+      [
+        'sources.directus.url: expected a URL, e.g. https://cms.example.com, found "cms.example.com"',
+      ],
+    ],
+    [
+      'a store URL of another database, its password masked',
+      'store: { url: "mysql://app:hunter2@db:3306/x" }',
+      [
+        'store.url: expected postgres://USER:PASSWORD@HOST:5432/DATABASE, or nothing (embedded), e.g. postgres://freshet:PASSWORD@db:5432/freshet, found "mysql://app:***@db:3306/x"',
+      ],
+    ],
+    [
+      'a Directus secret too short',
+      'sources: { directus: { secret: short } }',
+      [
+        'sources.directus.secret: use a secret of at least 16 characters, e.g. from `openssl rand -hex 32`, found 5 characters',
+      ],
+    ],
+    [
+      'a required secret with no example',
+      'pods: { discovery: { static: ["http://a:3000"] } }',
+      ['pods.token: required: Bearer token the pods expect on /api/revalidate'],
+    ],
+    [
+      'a DNS discovery without a port',
+      'pods: { token: t, discovery: { dns: { name: web } } }',
+      ['pods.discovery.dns.port: required, e.g. 3000'],
+    ],
+  ])('%s', (_, text, expected) => {
+    expect(problemsOf(text)).toEqual(expected)
+  })
+
+  it('says every problem of a file at once, one line each, none hidden by a crash', () => {
+    const problems = problemsOf(`
+server:
+  port: "eighty"
+store:
+  url: "postgres//db"
+sources:
+  directus: { secret: short, url: "not a url" }
+pods:
+  token: \${REVALIDATE_TOKEN}
+  discovery: { static: ["not a url"] }
+cdn:
+  cloudfront: [{ tags: yes }]
+`)
+    expect(problems.map((p) => p.slice(0, p.indexOf(':', p.indexOf(' ') - 1)))).toEqual([
+      'server.port',
+      'store.url',
+      'sources.directus.secret',
+      'sources.directus.url',
+      'pods.token',
+      'pods.discovery.static[0]',
+      'cdn.cloudfront[0].distributionId',
+      'cdn.cloudfront[0].tags',
+    ])
+    expect(problems[4]).toContain('environment variable REVALIDATE_TOKEN is not set')
+    for (const line of problems) expect(line).not.toContain('\n')
+  })
+
+  it('the CLI prints them and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-config-cli-'))
+    try {
+      writeFileSync(
+        join(dir, 'freshet.yaml'),
+        'cdn: { cloudfront: {} }\npods: { token: t, discovery: { static: [x] } }\n',
+      )
+      const cli = fileURLToPath(new URL('../../bin/freshet.js', import.meta.url))
+      const run = spawnSync(process.execPath, [cli, 'serve'], { cwd: dir, encoding: 'utf8' })
+      expect(run.status).toBe(2)
+      expect(run.stderr).toContain('pods.discovery.static[0]: expected a URL')
+      expect(run.stderr).toContain('cdn.cloudfront.distributionId: required, e.g. E2ABCDEF123456')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseDocument } from 'yaml'
-import type { z } from 'zod'
+import { parseDocument, type YAMLError } from 'yaml'
 import { interpolate } from './interpolate.ts'
+import { describeProblems } from './problems.ts'
 import { type Config, configSchema } from './schema.ts'
 
 export class ConfigError extends Error {
@@ -49,10 +49,20 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv, file = 'fr
   if (document.errors.length > 0) {
     throw new ConfigError(
       file,
-      document.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
+      document.errors.map((e) => yamlProblem(e, text)),
     )
   }
   return parseConfig(document.toJS() ?? {}, env, file)
+}
+
+// `YAML line 3, column 9: <what> in "  port: [1, 2"`: where, what, and the line itself.
+function yamlProblem(error: YAMLError, text: string): string {
+  const what = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? ''
+  const at = error.linePos?.[0]
+  if (!at) return `YAML: ${what}`
+  const line = text.split(/\r?\n/)[at.line - 1] ?? ''
+  const where = line.trim() === '' ? 'at the end of the file' : JSON.stringify(line)
+  return `YAML line ${at.line}, column ${at.col}: ${what}: ${where}`
 }
 
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv, file: string): Config {
@@ -60,7 +70,8 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv, file: string):
   const value = interpolate(raw, env, unset) as Record<string, unknown>
   applyEnvironment(value, env)
   const result = configSchema.safeParse(value)
-  if (!result.success) throw new ConfigError(file, describeIssues(result.error, unset))
+  if (!result.success)
+    throw new ConfigError(file, describeProblems(result.error.issues, value, configSchema, unset))
   return result.data
 }
 
@@ -74,16 +85,4 @@ function applyEnvironment(value: Record<string, unknown>, env: NodeJS.ProcessEnv
   if (env.PORT && server.port === undefined && /^\d+$/.test(env.PORT)) {
     value.server = { ...server, port: Number(env.PORT) }
   }
-}
-
-function describeIssues(error: z.ZodError, unset: Map<string, string>): string[] {
-  return error.issues.map((issue) => {
-    const key = issue.path.join('.') || '(top level)'
-    const variable = unset.get(key)
-    const hint = variable ? ` (environment variable ${variable} is not set)` : ''
-    if (issue.code === 'unrecognized_keys') {
-      return `${key}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct the spelling`
-    }
-    return `${key}: ${issue.message}${hint}`
-  })
 }

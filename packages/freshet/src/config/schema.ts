@@ -11,6 +11,14 @@ import { cloudFrontOptions } from '../targets/cloudfront.ts'
  * Schema (`freshet config schema`) and the README's reference are generated from this.
  */
 
+// PostgreSQL connection URL (postgres: or postgresql:) with a host; empty means embedded.
+function isPostgresUrlOrEmpty(value: string): boolean {
+  if (value === '') return true
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== ''
+}
+
 const secret = (what: string) => z.string().min(1).describe(what)
 
 const durationMs = (what: string, value: number) =>
@@ -47,11 +55,23 @@ export const storeSchema = z
   .strictObject({
     url: z
       .string()
+      .refine(isPostgresUrlOrEmpty, {
+        message: 'expected postgres://USER:PASSWORD@HOST:5432/DATABASE, or nothing (embedded)',
+        abort: true,
+      })
       .optional()
       .describe(
-        'postgres://… to use PostgreSQL (several replicas). Empty or absent: embedded PGlite.',
+        'postgres://… to use PostgreSQL (several replicas), e.g. postgres://freshet:PASSWORD@db:5432/freshet. Empty or absent: embedded PGlite.',
       ),
     dir: z.string().default('./.freshet').describe('Folder of the embedded store.'),
+    connectRetrySeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(60)
+      .describe(
+        'At start, how long to keep trying a PostgreSQL that does not answer yet (refused, unknown host, starting up), with backoff; then freshet exits saying why.',
+      ),
     schema: z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/)

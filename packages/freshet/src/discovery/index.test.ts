@@ -8,6 +8,7 @@ import { startDnsZone } from './dns.fixture.ts'
 import { createDiscovery, discoveryConfig } from './index.ts'
 import { kubeConfigFor, kubernetesFixture } from './kubernetes.fixture.ts'
 import { defaultKubeConfig, kubernetesDiscoveryOptions } from './kubernetes.ts'
+import { kubeConfigProblem } from './kubernetes-options.ts'
 
 // The Kubernetes adapter as the service gets it: loaded on first use.
 discoveryContract(
@@ -103,5 +104,19 @@ describe('kubernetes discovery options', () => {
         else process.env[key] = value
       }
     }
+  })
+
+  it('says why Kubernetes discovery cannot work here: no pod, no kubeconfig', () => {
+    const none = () => false
+    expect(kubeConfigProblem({}, none, '/home/x')).toMatch(
+      /pods\.discovery\.kubernetes: no Kubernetes configuration: not in a pod .* set KUBECONFIG/,
+    )
+    expect(kubeConfigProblem({ KUBECONFIG: '/a:/b' }, none, '/home/x')).toMatch(
+      /KUBECONFIG=\/a:\/b names no file that exists/,
+    )
+    expect(kubeConfigProblem({ KUBECONFIG: '/a:/b' }, (f) => f === '/b', '/h')).toBeUndefined()
+    expect(kubeConfigProblem({}, (f) => f === '/h/.kube/config', '/h')).toBeUndefined()
+    const inPod = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }
+    expect(kubeConfigProblem(inPod, none, '/h')).toBeUndefined()
   })
 })

@@ -10,6 +10,7 @@
  *   `portName`; else the slice's only port, or the one named `http`.
  */
 import { KubeConfig } from '@kubernetes/client-node'
+import { kubeConfigProblem } from './kubernetes-options.ts'
 import { podsFromSlices } from './kubernetes-pods.ts'
 import { runSliceLoop, sliceClient, statusOf } from './kubernetes-watch.ts'
 import { podListeners } from './pods.ts'
@@ -34,6 +35,8 @@ export interface KubernetesDiscoveryOptions {
 
 /** In a pod: the service account (`loadFromCluster`). Elsewhere: `KUBECONFIG` or ~/.kube/config. */
 export function defaultKubeConfig(env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const problem = kubeConfigProblem(env)
+  if (problem) throw new Error(problem)
   const kubeConfig = new KubeConfig()
   if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) kubeConfig.loadFromCluster()
   else kubeConfig.loadFromDefault()

@@ -7,7 +7,9 @@ import { uniquePods } from './pods.ts'
 import type { Discovery, Pod } from './types.ts'
 
 const podBaseUrl = z
-  .url({ protocol: /^https?$/ })
+  .url({ protocol: /^https?$/, abort: true })
+  // `abort` above: a value that is not a URL never reaches `new URL` here (it would throw and
+  // hide every other problem of the file).
   .refine((value) => !new URL(value).search && !new URL(value).hash, {
     message: 'a pod URL has no query or fragment',
   })

@@ -15,5 +15,7 @@ export interface AppDeps {
   metrics: { contentType: string; render(): Promise<string> }
   /** False while shutting down: webhooks answer 503 so the CMS retries elsewhere. */
   accepting(): boolean
+  /** Why the service cannot do its work whatever happens (no Kubernetes configuration): /readyz 503. */
+  notReady?: () => string | undefined
   now(): Date
 }

@@ -14,6 +14,8 @@ export function healthRoutes(deps: AppDeps) {
       const pending = await pendingMigrations(deps.db)
       if (pending > 0)
         return c.json({ status: 'not_ready', reason: `${pending} migrations pending` }, 503)
+      const blocked = deps.notReady?.()
+      if (blocked) return c.json({ status: 'not_ready', reason: blocked }, 503)
       return c.json({ status: 'ready' })
     } catch (error) {
       return c.json(

@@ -22,11 +22,15 @@ export const directusSourceOptions = z.strictObject({
   secret: z
     .string()
     .min(16, 'use a secret of at least 16 characters')
-    .describe('Shared secret the Flow sends as Authorization: Bearer <secret> or ?secret='),
+    .describe(
+      'Shared secret the Flow sends as Authorization: Bearer <secret> or ?secret=; at least 16 characters, e.g. from `openssl rand -hex 32`',
+    ),
   url: z
     .url()
     .optional()
-    .describe('Directus base URL (REST API), to read items, relations and scheduled publishes'),
+    .describe(
+      'Directus base URL (REST API), to read items, relations and scheduled publishes, e.g. https://cms.example.com',
+    ),
   token: z
     .string()
     .min(1)

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { type ConnectRetry, connectWithRetry } from './connect-error.ts'
 import type { Db, QueryOptions } from './db.ts'
 
 type Result = { rows: unknown[] } | { rows: unknown[] }[]
@@ -36,11 +37,33 @@ function clientDb(client: Queryable, transaction: Db['transaction'], close: () =
   return db
 }
 
-/** PostgreSQL through a pool; `schema` sets the search path of every connection. */
-export async function openPostgres(url: string, schema = 'public', max = 10): Promise<Db> {
+/**
+ * PostgreSQL through a pool; `schema` sets the search path of every connection. The first
+ * connection is retried while the server is not up, for `retry.forMs` (a pod may start before
+ * its database); what fails says where and why (`connect-error.ts`).
+ */
+export async function openPostgres(
+  url: string,
+  schema = 'public',
+  max = 10,
+  retry?: ConnectRetry,
+): Promise<Db> {
   const quoted = `"${schema.replaceAll('"', '""')}"`
-  const bootstrap = new pg.Client({ connectionString: url })
-  await bootstrap.connect()
+  const bootstrap = await connectWithRetry(
+    url,
+    async () => {
+      const client = new pg.Client({ connectionString: url })
+      client.on('error', () => {})
+      try {
+        await client.connect()
+      } catch (error) {
+        await client.end().catch(() => {})
+        throw error
+      }
+      return client
+    },
+    retry,
+  )
   try {
     await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`)
   } finally {
