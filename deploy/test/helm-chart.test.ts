@@ -226,11 +226,20 @@ describe('probes, shutdown, resources, spread', () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' })
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' })
     expect(c.startupProbe.httpGet.path).toBe('/readyz')
-    expect(c.resources.requests).toMatchObject({
-      cpu: expect.any(String),
-      memory: expect.any(String),
+  })
+
+  it('resources from bench/resources.ts per store, or as given', async () => {
+    expect(container(rendered.get('embedded (defaults)') ?? []).resources).toEqual({
+      requests: { cpu: '100m', memory: '640Mi' },
+      limits: { memory: '1280Mi' },
     })
-    expect(c.resources.limits.memory).toEqual(expect.any(String))
+    const postgresRendering = rendered.get('PostgreSQL, dns discovery, everything off') ?? []
+    expect(container(postgresRendering).resources).toEqual({
+      requests: { cpu: '250m', memory: '320Mi' },
+      limits: { memory: '640Mi' },
+    })
+    const given = { requests: { cpu: '1', memory: '1Gi' } }
+    expect(container(await renderChart({ resources: given })).resources).toEqual(given)
   })
 
   it('gives Kubernetes longer than server.shutdownGraceMs before it kills', async () => {

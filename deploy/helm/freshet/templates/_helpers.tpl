@@ -110,3 +110,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
     name: {{ . }}
 {{- end }}
 {{- end -}}
+
+{{/* resources, or the figures bench/resources.ts measured for this store (see values.yaml). */}}
+{{- define "freshet.resources" -}}
+{{- if .Values.resources -}}
+{{- toYaml .Values.resources -}}
+{{- else if eq (include "freshet.store" .) "embedded" -}}
+requests: { cpu: 100m, memory: 640Mi }
+limits: { memory: 1280Mi }
+{{- else -}}
+requests: { cpu: 250m, memory: 320Mi }
+limits: { memory: 640Mi }
+{{- end -}}
+{{- end -}}
