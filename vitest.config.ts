@@ -10,6 +10,7 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'packages/*/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
+      'deploy/test/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 240_000,

@@ -107,14 +107,16 @@ function podTracker(ctx: PipelineContext, wake: () => void) {
 }
 
 async function join(ctx: PipelineContext, pod: Pod) {
-  await ctx.db.transaction(async (tx) => {
-    await markJoined(tx, pod, ctx.now())
+  // Each replica sees the pod appear; only the one whose record opens its catch-up sends it.
+  const joined = await ctx.db.transaction(async (tx) => {
+    if (!(await markJoined(tx, pod, ctx.now()))) return false
     await ctx.boss.send(CATCH_UP_QUEUE, { pod } satisfies CatchUpJob, {
       db: tx.boss,
       singletonKey: pod.id,
     })
+    return true
   })
-  ctx.lifecycle.emit('pod:joined', { podId: pod.id, url: pod.url })
+  if (joined) ctx.lifecycle.emit('pod:joined', { podId: pod.id, url: pod.url })
 }
 
 /** One attempt: build time, replay, confirm. Throws so the job retries. */

@@ -1,15 +1,15 @@
 import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
+import type { MigrationLike as Migration } from './migration-rules.ts'
 import { catchUpMigration } from './replay.ts'
 import { seenSignaturesMigration } from './seen-signatures.ts'
 
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-}
+export type { MigrationLike as Migration } from './migration-rules.ts'
 
-/** freshet's own tables. Append only: a released migration never changes. */
+/**
+ * freshet's own tables. Append only: a released migration never changes. Each only adds, so
+ * the previous release keeps working while a rolling deploy migrates (`migration-rules.ts`).
+ */
 export const migrations: Migration[] = [
   {
     version: 1,
@@ -98,16 +98,25 @@ export const migrations: Migration[] = [
   { version: 6, ...seenSignaturesMigration },
 ]
 
+/**
+ * The advisory lock (database-wide) that serialises replicas starting together: the schema's
+ * creation, the migrations table and every migration run under it, so one creates or applies
+ * and the others find it done. `IF NOT EXISTS` alone does not hold against concurrent creators.
+ */
+export const MIGRATION_LOCK = 7231001
+
 /** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */
 export async function migrate(db: Db, extra: Migration[] = []): Promise<number> {
   const all = [...migrations, ...extra].sort((a, b) => a.version - b.version)
-  await db.exec(`CREATE TABLE IF NOT EXISTS freshet_migrations (
-    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`)
+    await tx.exec(`CREATE TABLE IF NOT EXISTS freshet_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+  })
   let applied = 0
   for (const migration of all) {
     const done = await db.transaction(async (tx) => {
-      // Serialise replicas starting together: one applies, the others see it done.
-      await tx.query('SELECT pg_advisory_xact_lock(7231001)')
+      await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`)
       const found = await tx.query('SELECT 1 FROM freshet_migrations WHERE version = $1', [
         migration.version,
       ])

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { type ConnectRetry, connectWithRetry } from './connect-error.ts'
 import type { Db, QueryOptions } from './db.ts'
+import { MIGRATION_LOCK } from './migrations.ts'
 
 type Result = { rows: unknown[] } | { rows: unknown[] }[]
 
@@ -65,7 +66,12 @@ export async function openPostgres(
     retry,
   )
   try {
+    // `IF NOT EXISTS` does not hold against a concurrent creator (replicas starting together
+    // both insert into pg_namespace, and one fails): create it under the migrations' lock.
+    await bootstrap.query('BEGIN')
+    await bootstrap.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`)
     await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`)
+    await bootstrap.query('COMMIT')
   } finally {
     await bootstrap.end()
   }

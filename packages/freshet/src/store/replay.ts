@@ -91,14 +91,22 @@ export async function listCatchUps(db: Db): Promise<CatchUpRow[]> {
 }
 
 /** A pod appeared: it is catching up until it confirms the replay (a new row either way). */
-export async function markJoined(db: Db, pod: Pod, now: Date) {
-  await db.query(
+/**
+ * Records that `pod` joined, unless the fleet already knows it at this URL (another replica saw
+ * it first, or its catch-up is done): true when this call (re)opened its catch-up. Every replica
+ * watches the same pods; the row lock of the upsert lets one of them win.
+ */
+export async function markJoined(db: Db, pod: Pod, now: Date): Promise<boolean> {
+  const rows = await db.query(
     `INSERT INTO pod_catchups (pod_id, pod_url, status, joined_at) VALUES ($1, $2, 'catching-up', $3)
      ON CONFLICT (pod_id) DO UPDATE SET pod_url = excluded.pod_url, status = 'catching-up',
        joined_at = excluded.joined_at, build_id = NULL, build_time = NULL, batches = NULL,
-       paths = NULL, tags = NULL, attempts = 0, error = NULL, caught_up_at = NULL`,
+       paths = NULL, tags = NULL, attempts = 0, error = NULL, caught_up_at = NULL
+     WHERE pod_catchups.pod_url <> excluded.pod_url OR pod_catchups.status = 'failed'
+     RETURNING pod_id`,
     [pod.id, pod.url, now.toISOString()],
   )
+  return rows.length > 0
 }
 
 export async function markCaughtUp(
