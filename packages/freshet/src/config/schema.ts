@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { routesConfig } from '../core/routes.ts'
 import { discoveryConfig } from '../discovery/index.ts'
 import { plannerConfig } from '../planner/config.ts'
-import { contentfulSourceOptions } from '../sources/contentful.ts'
-import { directusSourceOptions } from '../sources/directus.ts'
+import { contentfulSourceOptions } from '../sources/contentful/webhook.ts'
+import { directusSourceOptions } from '../sources/directus/webhook.ts'
 import { cloudFrontOptions } from '../targets/cloudfront.ts'
 
 /**

@@ -2,13 +2,13 @@ import { createDistributions } from '../cdn.ts'
 import type { Config } from '../config/schema.ts'
 import { createDiscovery } from '../discovery/index.ts'
 import { createPlanner } from '../planner/index.ts'
+import { type Sweeper, startDirectusSweep } from '../sources/directus/sweep-job.ts'
 import type { Db } from '../store/db.ts'
 import { createPodClient } from '../targets/pod-client.ts'
 import type { Planner, PodsStageOptions } from './context.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { createBoss, type Pipeline, startPipeline } from './runtime.ts'
 import { directusPublishRules } from './schedule.ts'
-import { type Sweeper, startDirectusSweep } from './sweep.ts'
 
 /** The pipeline's workers with everything they call: jobs, planner, pods, CDN, sweep. */
 export interface BuiltPipeline {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts'
-import { contentfulSource } from './contentful.ts'
-import { directusSource } from './directus.ts'
+import { contentfulSource } from './contentful/webhook.ts'
+import { directusSource } from './directus/webhook.ts'
 import { genericSource } from './generic.ts'
 import type { Source } from './types.ts'
 

@@ -9,8 +9,13 @@
  * One request per level and edge, whatever the number of ids (`_in` batches them).
  */
 import pLimit from 'p-limit'
-import type { DirectusApi, DirectusItem, DirectusRelation } from './directus-api.ts'
-import { createWalk, type ItemRef, type ParentsResult, type WalkOptions } from './parents.ts'
+import {
+  createWalk,
+  type ItemRef,
+  type ParentsResult,
+  type WalkOptions,
+} from '../../planner/parents.ts'
+import type { DirectusApi, DirectusItem, DirectusRelation } from './api.ts'
 
 export type DirectusEdge =
   | { kind: 'm2o'; parent: string; field: string }

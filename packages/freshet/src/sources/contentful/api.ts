@@ -3,7 +3,7 @@
  * keyed by locale. A 404 means unpublished, archived or deleted: gone.
  */
 import { z } from 'zod'
-import { type CmsRetry, type FetchLike, requestJson } from './cms-http.ts'
+import { type CmsRetry, type FetchLike, requestJson } from '../../planner/cms-http.ts'
 
 export interface ContentfulEntry {
   sys: { id: string; type: string; contentType?: { sys: { id: string } } }

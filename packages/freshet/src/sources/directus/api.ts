@@ -3,7 +3,7 @@
  * missing item with 403 FORBIDDEN (it does not reveal what does not exist): that means gone.
  */
 import { z } from 'zod'
-import { type CmsRetry, type FetchLike, requestJson } from './cms-http.ts'
+import { type CmsRetry, type FetchLike, requestJson } from '../../planner/cms-http.ts'
 
 export type DirectusItem = Record<string, unknown>
 

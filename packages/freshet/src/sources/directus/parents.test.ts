@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { DirectusRelation } from './directus-api.ts'
-import { upwardEdges } from './parents-directus.ts'
+import type { DirectusRelation } from './api.ts'
+import { upwardEdges } from './parents.ts'
 
 const rel = (
   collection: string,
