@@ -5,6 +5,7 @@ import { createApp } from './http/app.ts'
 import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { countReconciles } from './observability/reconcile-metrics.ts'
 import { buildPipeline, plannerFor } from './pipeline/build.ts'
 import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
 import type { Pipeline } from './pipeline/runtime.ts'
@@ -76,6 +77,7 @@ export async function createService(
   let accepting = true
   const metrics = createMetrics(lifecycle)
   countCatchUps(lifecycle, metrics.registry)
+  countReconciles(lifecycle, metrics.registry)
   const app = createApp({
     db,
     sources: scheduledSources(createSources(config.sources), publishRules, now),

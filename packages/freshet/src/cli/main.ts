@@ -79,6 +79,17 @@ program
   })
 
 program
+  .command('reconcile')
+  .description('turn CMS changes no webhook delivered into events (--once: one run, for a CronJob)')
+  .option('--once', 'one run, then exit')
+  .option('-s, --source <name>', 'only this source (directus)')
+  .action(async (options) => {
+    const { config } = loadConfig(program.opts().config)
+    const { runReconcile } = await import('./reconcile.ts')
+    process.exitCode = await runReconcile(config, options)
+  })
+
+program
   .command('config')
   .description('configuration helpers')
   .command('schema')

@@ -4,6 +4,7 @@ import { discoveryConfig } from '../discovery/index.ts'
 import { plannerConfig } from '../planner/config.ts'
 import { contentfulSourceOptions } from '../sources/contentful/webhook.ts'
 import { directusSourceOptions } from '../sources/directus/webhook.ts'
+import { reconcileConfig } from '../sources/reconcile.ts'
 import { cloudFrontOptions } from '../targets/cloudfront.ts'
 
 /**
@@ -141,6 +142,7 @@ export const configSchema = z
     planner: plannerConfig.prefault({}),
     pods: podsSchema.optional(),
     cdn: cdnSchema.optional(),
+    reconcile: reconcileConfig.prefault({}),
   })
   .describe('freshet configuration (freshet.yaml).')
 

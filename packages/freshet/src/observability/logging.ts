@@ -32,6 +32,10 @@ export function logLifecycle(lifecycle: Lifecycle, log: Logger) {
   lifecycle.on('cdn:completed', (e) => log.info(e, 'CDN invalidation completed'))
   lifecycle.on('batch:completed', (e) => log.info(e, 'batch completed'))
   lifecycle.on('batch:failed', (e) => log.error(e, 'batch failed'))
+  lifecycle.on('reconcile:completed', ({ events, ...e }) =>
+    log.info({ ...e, events: events.length }, 'reconciled: requests, items read, events made'),
+  )
+  lifecycle.on('reconcile:failed', (e) => log.error(e, 'reconciliation failed'))
   lifecycle.on('pipeline:error', (e) =>
     log.error({ where: e.where, err: e.error }, 'pipeline error'),
   )

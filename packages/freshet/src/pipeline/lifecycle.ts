@@ -62,6 +62,18 @@ export interface LifecycleEvents {
     },
   ]
   'pipeline:error': [{ where: string; error: unknown }]
+  /** A reconciliation run ended: what it cost (CMS requests, items read) and what it made. */
+  'reconcile:completed': [
+    {
+      source: string
+      requests: number
+      items: number
+      events: string[]
+      seeded: number
+      ms: number
+    },
+  ]
+  'reconcile:failed': [{ source: string; error: string }]
 }
 
 export type Lifecycle = EventEmitter<LifecycleEvents>
@@ -91,4 +103,6 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'batch:failed': true,
   'events:finished': true,
   'pipeline:error': true,
+  'reconcile:completed': true,
+  'reconcile:failed': true,
 } satisfies Record<keyof LifecycleEvents, true>) as (keyof LifecycleEvents)[]

@@ -11,8 +11,10 @@ import { contentfulPlannerSource } from '../sources/contentful/planner-source.ts
 import { type DirectusRelation, directusApi } from '../sources/directus/api.ts'
 import { directusPlannerSource } from '../sources/directus/planner-source.ts'
 import type { Db } from '../store/db.ts'
+import { replaceEdges } from '../store/parent-edges.ts'
 import { addItem, addPurge, type ItemOutcome } from './assemble.ts'
 import { type CmsRetry, defaultCmsRetry, type FetchLike, memoFetch } from './cms-http.ts'
+import { parentsBeforeDelete, walkedEdges } from './edges.ts'
 import { type IndexWrite, indexKey, routeIndex } from './route-index.ts'
 import type { PlannerSource } from './source.ts'
 import { payloadPlannerSource } from './source-payload.ts'
@@ -46,6 +48,8 @@ export interface Planner {
   plan(changes: ContentChange[], signal?: AbortSignal): Promise<Plan>
   /** What `plan` would purge; leaves the route index as it is. */
   simulate(changes: ContentChange[], signal?: AbortSignal): Promise<Plan>
+  /** Writes these items' routes to the route index, purging nothing (reconciliation's first run). */
+  seed(changes: ItemChange[], signal?: AbortSignal): Promise<void>
 }
 
 /** The last change of each item wins (a create then a delete is a delete). */
@@ -99,11 +103,16 @@ export function createPlanner(options: PlannerOptions): Planner {
     return sources
   }
 
-  async function outcomesOf(source: PlannerSource, changes: ItemChange[], signal?: AbortSignal) {
+  async function outcomesOf(
+    source: PlannerSource,
+    changes: ItemChange[],
+    walk: boolean,
+    signal?: AbortSignal,
+  ) {
     const refs = changes.map((c) => ({ collection: c.collection, id: c.id }))
     const [current, found] = await Promise.all([
       source.current(changes, signal),
-      source.parents(refs, signal),
+      walk ? source.parents(refs, signal) : { parents: [], notes: [] },
     ])
     const items: ItemOutcome[] = changes.map((c) => ({
       source: source.name,
@@ -113,6 +122,7 @@ export function createPlanner(options: PlannerOptions): Planner {
       views: current.get(`${c.collection}:${c.id}`) ?? null,
       old: [],
     }))
+    const before = walk ? await parentsBeforeDelete(options.db, source, changes, signal) : []
     const parents: ItemOutcome[] = found.parents.map((p) => ({
       source: source.name,
       collection: p.collection,
@@ -122,13 +132,20 @@ export function createPlanner(options: PlannerOptions): Planner {
       old: [],
       chain: p.chain,
     }))
-    return { outcomes: [...items, ...parents], notes: found.notes }
+    const seen = new Set(parents.map((p) => `${p.collection}:${p.id}`))
+    const embedded = before.filter((p) => !seen.has(`${p.collection}:${p.id}`))
+    return {
+      outcomes: [...items, ...parents, ...embedded],
+      notes: found.notes,
+      edges: walk ? walkedEdges(source.name, changes, found.parents) : undefined,
+    }
   }
 
   async function run(
     changes: ContentChange[],
     write: boolean,
     signal?: AbortSignal,
+    walk = true,
   ): Promise<Plan> {
     const builder = new PlanBuilder()
     for (const change of changes) if (change.kind === 'purge') addPurge(builder, change)
@@ -138,7 +155,12 @@ export function createPlanner(options: PlannerOptions): Planner {
     const bySource = groupBySource(items)
     const results = await Promise.all(
       [...bySource].map(([name, group]) =>
-        outcomesOf(sources.get(name) ?? payloadPlannerSource(name, fallbackLocale), group, signal),
+        outcomesOf(
+          sources.get(name) ?? payloadPlannerSource(name, fallbackLocale),
+          group,
+          walk,
+          signal,
+        ),
       ),
     )
     const outcomes = results.flatMap((r) => r.outcomes)
@@ -155,7 +177,11 @@ export function createPlanner(options: PlannerOptions): Planner {
       })
       if (write) writes.push(write)
     }
-    if (write) await index.replace(writes)
+    if (write) {
+      await index.replace(writes)
+      for (const r of results)
+        if (r.edges) await replaceEdges(options.db, r.edges.children, r.edges.edges)
+    }
     if (fetch.requests() > 0)
       builder.note({ level: 'info', message: `read the CMS with ${fetch.requests()} requests` })
     return builder.build()
@@ -164,5 +190,8 @@ export function createPlanner(options: PlannerOptions): Planner {
   return {
     plan: (changes, signal) => run(changes, true, signal),
     simulate: (changes, signal) => run(changes, false, signal),
+    seed: async (changes, signal) => {
+      await run(changes, true, signal, false)
+    },
   }
 }

@@ -1,5 +1,7 @@
 import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
+import { parentEdgesMigration } from './parent-edges.ts'
+import { reconcileCursorsMigration } from './reconcile.ts'
 import { catchUpMigration } from './replay.ts'
 
 export interface Migration {
@@ -94,6 +96,8 @@ export const migrations: Migration[] = [
         WHERE status IN ('received', 'scheduled') AND not_before IS NOT NULL;
     `,
   },
+  reconcileCursorsMigration,
+  parentEdgesMigration,
 ]
 
 /** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */
