@@ -3,9 +3,9 @@
  * items as they are now, the routed parents above them, and what the route index held (so a slug
  * change or a delete purges the old URL). `simulate` plans the same way and writes nothing.
  */
-import type { ContentChange, ItemChange, Plan } from '../core/domain.ts'
+import type { ContentChange, ItemChange, Plan, PlanNote } from '../core/domain.ts'
 import { PlanBuilder } from '../core/plan-merge.ts'
-import { type RouteRule, rulesFor } from '../core/routes.ts'
+import { matchesWhen, type RouteRule, rulesFor } from '../core/routes.ts'
 import { contentfulApi } from '../sources/contentful/api.ts'
 import { contentfulPlannerSource } from '../sources/contentful/planner-source.ts'
 import { type DirectusRelation, directusApi } from '../sources/directus/api.ts'
@@ -61,6 +61,28 @@ function groupBySource(changes: ItemChange[]): Map<string, ItemChange[]> {
   const groups = new Map<string, ItemChange[]>()
   for (const c of changes) groups.set(c.source, [...(groups.get(c.source) ?? []), c])
   return groups
+}
+
+/**
+ * A changed item that exists but matches no route's `when` and had no routes: nothing to purge
+ * now, said on the plan rather than ending as a silent "nothing to do" (a scheduled publish
+ * planned before the cron Flow flipped its status, say).
+ */
+function notShownYet(
+  rules: readonly RouteRule[],
+  item: ItemOutcome,
+  old: readonly unknown[],
+): PlanNote | undefined {
+  if (item.action === 'parent' || !item.views || item.views.length === 0 || old.length > 0)
+    return undefined
+  const own = rulesFor(rules, item.source, item.collection).filter((r) => r.when)
+  if (own.length === 0 || item.views.some((v) => own.some((r) => matchesWhen(r, v.fields))))
+    return undefined
+  const when = own.map((r) => JSON.stringify(r.when)).join(' or ')
+  return {
+    level: 'info',
+    message: `${item.collection}:${item.id} does not match the routes' when (${when}) yet: nothing to purge now; reconciliation purges it once it does, even without a webhook`,
+  }
 }
 
 export function createPlanner(options: PlannerOptions): Planner {
@@ -176,6 +198,8 @@ export function createPlanner(options: PlannerOptions): Planner {
         old: held.get(indexKey(outcome)) ?? [],
       })
       if (write) writes.push(write)
+      const hidden = notShownYet(options.rules, outcome, held.get(indexKey(outcome)) ?? [])
+      if (hidden) builder.note(hidden)
     }
     if (write) {
       await index.replace(writes)

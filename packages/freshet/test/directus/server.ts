@@ -78,7 +78,8 @@ export async function startDirectus(installDir: string): Promise<DirectusServer>
   await waitFor(
     `Directus on ${url}`,
     async () => ((await fetch(`${url}/server/ping`)).ok ? true : undefined),
-    120_000,
+    // Under 10 s on an idle machine; minutes on a loaded one.
+    300_000,
   ).catch((error: Error) => {
     server.kill('SIGKILL')
     throw new Error(`${error.message}\n${output}`)

@@ -69,12 +69,11 @@ export function whenFilter(rule: RouteRule): Record<string, unknown> | undefined
   const parts = entries.map(([key, expected]) => {
     const allowed = Array.isArray(expected) ? expected : [expected]
     const values = allowed.filter((v) => v !== null)
-    const test: Record<string, unknown> =
-      values.length === allowed.length
-        ? { _in: values }
-        : { _or: [{ _null: true }, ...(values.length ? [{ _in: values }] : [])] }
-    const path = key.split('.')
-    return path.reduceRight<Record<string, unknown>>((inner, field) => ({ [field]: inner }), test)
+    const at = (test: Record<string, unknown>) =>
+      key.split('.').reduceRight<Record<string, unknown>>((inner, f) => ({ [f]: inner }), test)
+    if (values.length === allowed.length) return at({ _in: values })
+    // `_or` is a logical operator: it goes around fields, never under one.
+    return { _or: [at({ _null: true }), ...(values.length ? [at({ _in: values })] : [])] }
   })
   return parts.length === 1 ? parts[0] : { _and: parts }
 }
