@@ -5,8 +5,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import { signRequest } from '@contentful/node-apps-toolkit'
-import { contentfulSource } from '../packages/freshet/src/sources/contentful.ts'
-import { directusSource } from '../packages/freshet/src/sources/directus.ts'
+import { contentfulSource } from '../packages/freshet/src/sources/contentful/webhook.ts'
+import { directusSource } from '../packages/freshet/src/sources/directus/webhook.ts'
 import { genericSource } from '../packages/freshet/src/sources/generic.ts'
 import type { Source, SourceRequest } from '../packages/freshet/src/sources/types.ts'
 

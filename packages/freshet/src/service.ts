@@ -6,12 +6,13 @@ import { createApp } from './http/app.ts'
 import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { countReconciles } from './observability/reconcile-metrics.ts'
 import { buildPipeline, plannerFor } from './pipeline/build.ts'
 import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
 import type { Pipeline } from './pipeline/runtime.ts'
 import { directusPublishRules, scheduledSources } from './pipeline/schedule.ts'
-import type { Sweeper } from './pipeline/sweep.ts'
 import { startPipelineThread } from './pipeline/thread.ts'
+import type { Sweeper } from './sources/directus/sweep-job.ts'
 import { createSources } from './sources/index.ts'
 import type { Db } from './store/db.ts'
 import { migrate } from './store/migrations.ts'
@@ -104,6 +105,7 @@ export async function createService(
   const discoveryProblem = config.pods?.discovery.kubernetes ? kubeConfigProblem() : undefined
   const metrics = createMetrics(lifecycle)
   countCatchUps(lifecycle, metrics.registry)
+  countReconciles(lifecycle, metrics.registry)
   const app = createApp({
     db,
     sources: scheduledSources(createSources(config.sources, db), publishRules, now),

@@ -174,6 +174,20 @@ function doctor(program: Command) {
     })
 }
 
+function reconcile(program: Command) {
+  program
+    .command('reconcile')
+    .description('turn CMS changes no webhook delivered into events (--once: one run, for a CronJob)')
+    .option('--once', 'one run, then exit')
+    .option('-s, --source <name>', 'only this source (directus)')
+    .action(async (options: { once?: boolean; source?: string }) => {
+      const { loadConfig } = await import('../config/load.ts')
+      const { config } = loadConfig(program.opts().config)
+      const { runReconcile } = await import('./reconcile.ts')
+      process.exitCode = await runReconcile(config, options)
+    })
+}
+
 function config(program: Command) {
   program
     .command('config')
@@ -191,5 +205,6 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   retry,
   simulate,
   doctor,
+  reconcile,
   config,
 ]

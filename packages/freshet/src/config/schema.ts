@@ -2,8 +2,9 @@ import { z } from 'zod'
 import { routesConfig } from '../core/routes.ts'
 import { discoveryConfig } from '../discovery/index.ts'
 import { plannerConfig } from '../planner/config.ts'
-import { contentfulSourceOptions } from '../sources/contentful.ts'
-import { directusSourceOptions } from '../sources/directus.ts'
+import { contentfulSourceOptions } from '../sources/contentful/webhook.ts'
+import { directusSourceOptions } from '../sources/directus/webhook.ts'
+import { reconcileConfig } from '../sources/reconcile.ts'
 import { cloudFrontOptions } from '../targets/cloudfront.ts'
 
 /**
@@ -161,6 +162,7 @@ export const configSchema = z
     planner: plannerConfig.prefault({}),
     pods: podsSchema.optional(),
     cdn: cdnSchema.optional(),
+    reconcile: reconcileConfig.prefault({}),
   })
   .describe('freshet configuration (freshet.yaml).')
 

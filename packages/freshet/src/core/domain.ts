@@ -35,6 +35,8 @@ export interface Provenance {
   publishAt?: string
   /** Who acted, when the CMS says (never a secret). */
   actor?: string
+  /** Why freshet made this change itself (reconciliation): `changed at 12:03:07, no webhook received`. */
+  reason?: string
 }
 
 /** An item of a collection (Directus) or content type (Contentful) changed. */

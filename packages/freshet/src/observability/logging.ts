@@ -35,6 +35,10 @@ export function logLifecycle(lifecycle: Lifecycle, log: Logger) {
   lifecycle.on('request:aborted', (e) =>
     log.info(e, 'client closed the connection before its request was read'),
   )
+  lifecycle.on('reconcile:completed', ({ events, ...e }) =>
+    log.info({ ...e, events: events.length }, 'reconciled: requests, items read, events made'),
+  )
+  lifecycle.on('reconcile:failed', (e) => log.error(e, 'reconciliation failed'))
   lifecycle.on('pipeline:error', (e) =>
     log.error({ where: e.where, err: e.error }, 'pipeline error'),
   )

@@ -2,19 +2,22 @@ import { createDistributions } from '../cdn.ts'
 import type { Config } from '../config/schema.ts'
 import { createDiscovery } from '../discovery/index.ts'
 import { createPlanner } from '../planner/index.ts'
+import { type Sweeper, startDirectusSweep } from '../sources/directus/sweep-job.ts'
+import { type ReconcileDeps, type Reconciler, startReconciler } from '../sources/reconcile.ts'
 import type { Db } from '../store/db.ts'
 import { createPodClient } from '../targets/pod-client.ts'
 import type { Planner, PodsStageOptions } from './context.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { createBoss, type Pipeline, startPipeline } from './runtime.ts'
 import { directusPublishRules } from './schedule.ts'
-import { type Sweeper, startDirectusSweep } from './sweep.ts'
 
 /** The pipeline's workers with everything they call: jobs, planner, pods, CDN, sweep. */
 export interface BuiltPipeline {
   pipeline: Pipeline
   /** The Directus scheduled-publish sweep, when configured (url, token, publish-date rules). */
   sweeper: Sweeper | undefined
+  /** Reconciliation, when a CMS is configured with its API (and the interval is not 0). */
+  reconciler: Reconciler | undefined
   /** Stops the workers (handing back what is in flight), then closes what they used. */
   stop(): Promise<void>
 }
@@ -74,16 +77,48 @@ export async function buildPipeline(
     now,
     accept: (event) => pipeline.accept(event),
   })
+  const reconciler = await startReconciler({
+    ...reconcileDeps(config, db, lifecycle, now, pipeline, planner),
+    boss,
+  })
   return {
     pipeline,
     sweeper,
+    reconciler,
     async stop() {
+      await reconciler?.stop()
       await sweeper?.stop()
       await pipeline.stop(config.server.shutdownGraceMs)
       await pods?.discovery.close?.()
       await pods?.client.close?.()
       cdn.close()
     },
+  }
+}
+
+/** What reconciliation needs; `freshet reconcile --once` builds the same without the jobs. */
+export function reconcileDeps(
+  config: Config,
+  db: Db,
+  lifecycle: Lifecycle,
+  now: () => Date,
+  pipeline: Pick<Pipeline, 'accept'>,
+  planner: Planner | ReturnType<typeof plannerFor>,
+): ReconcileDeps {
+  const { directus } = config.sources
+  return {
+    db,
+    lifecycle,
+    now,
+    accept: (event) => pipeline.accept(event),
+    seed: async (changes, signal) => {
+      if ('seed' in planner) await planner.seed(changes, signal)
+    },
+    rules: config.routes,
+    config: config.reconcile,
+    directus:
+      directus?.url && directus.token ? { url: directus.url, token: directus.token } : undefined,
+    retry: config.planner.retry,
   }
 }
 

@@ -64,6 +64,18 @@ export interface LifecycleEvents {
   'pipeline:error': [{ where: string; error: unknown }]
   /** A client closed its connection before its request was read: info, not an error. */
   'request:aborted': [{ requestId: string; method: string; path: string }]
+  /** A reconciliation run ended: what it cost (CMS requests, items read) and what it made. */
+  'reconcile:completed': [
+    {
+      source: string
+      requests: number
+      items: number
+      events: string[]
+      seeded: number
+      ms: number
+    },
+  ]
+  'reconcile:failed': [{ source: string; error: string }]
 }
 
 export type Lifecycle = EventEmitter<LifecycleEvents>
@@ -94,4 +106,6 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'events:finished': true,
   'pipeline:error': true,
   'request:aborted': true,
+  'reconcile:completed': true,
+  'reconcile:failed': true,
 } satisfies Record<keyof LifecycleEvents, true>) as (keyof LifecycleEvents)[]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { publishDeliveryKey } from '../core/schedule.ts'
-import { directusSource } from '../sources/directus.ts'
+import { directusSource } from '../sources/directus/webhook.ts'
 import {
   directusPublishRules,
   scheduleDelivery,

@@ -129,6 +129,8 @@ export async function startPipelineThread(
       stop: () => stopThread(),
     },
     sweeper: undefined,
+    // Reconciliation runs in the thread, with the pipeline it feeds.
+    reconciler: undefined,
     stop: () => stopThread(),
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createDirectusEmulator } from '../../../emulators/src/directus.ts'
+import { directusApi } from '../sources/directus/api.ts'
 import { CmsError, memoFetch, requestJson } from './cms-http.ts'
-import { directusApi } from './directus-api.ts'
 
 const retry = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 2, timeoutMs: 1000 }
 

@@ -1,9 +1,9 @@
 /** The planner's config block (`planner:` in freshet.yaml), with every default. */
 import { z } from 'zod'
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_WINDOW_MS } from '../core/coalesce.ts'
+import { contentfulApiConfig } from '../sources/contentful/api.ts'
+import { directusApiConfig } from '../sources/directus/api.ts'
 import { cmsRetryConfig } from './cms-http.ts'
-import { contentfulApiConfig } from './contentful-api.ts'
-import { directusApiConfig } from './directus-api.ts'
 
 export const coalesceConfig = z
   .strictObject({

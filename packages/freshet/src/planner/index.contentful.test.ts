@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ContentChange, ItemChange, Plan } from '../core/domain.ts'
 import type { Db } from '../store/db.ts'
+import { parentEdgesMigration } from '../store/parent-edges.ts'
 import { openPglite } from '../store/pglite.ts'
 import { createPlanner } from './index.ts'
 import { routeIndexMigration } from './route-index.ts'
@@ -13,6 +14,7 @@ let host: string
 beforeAll(async () => {
   db = await openPglite()
   await db.exec(routeIndexMigration.sql)
+  await db.exec(parentEdgesMigration.sql)
 })
 afterAll(() => db.close())
 beforeEach(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ContentChange, ItemChange, Plan } from '../core/domain.ts'
 import type { Db } from '../store/db.ts'
+import { parentEdgesMigration } from '../store/parent-edges.ts'
 import { openPglite } from '../store/pglite.ts'
 import { CmsError } from './cms-http.ts'
 import { createPlanner, type PlannerOptions } from './index.ts'
@@ -14,6 +15,7 @@ let url: string
 beforeAll(async () => {
   db = await openPglite()
   await db.exec(routeIndexMigration.sql)
+  await db.exec(parentEdgesMigration.sql)
 })
 afterAll(() => db.close())
 beforeEach(async () => {

@@ -3,18 +3,20 @@
  * items as they are now, the routed parents above them, and what the route index held (so a slug
  * change or a delete purges the old URL). `simulate` plans the same way and writes nothing.
  */
-import type { ContentChange, ItemChange, Plan } from '../core/domain.ts'
+import type { ContentChange, ItemChange, Plan, PlanNote } from '../core/domain.ts'
 import { PlanBuilder } from '../core/plan-merge.ts'
-import { type RouteRule, rulesFor } from '../core/routes.ts'
+import { matchesWhen, type RouteRule, rulesFor } from '../core/routes.ts'
+import { contentfulApi } from '../sources/contentful/api.ts'
+import { contentfulPlannerSource } from '../sources/contentful/planner-source.ts'
+import { type DirectusRelation, directusApi } from '../sources/directus/api.ts'
+import { directusPlannerSource } from '../sources/directus/planner-source.ts'
 import type { Db } from '../store/db.ts'
+import { replaceEdges } from '../store/parent-edges.ts'
 import { addItem, addPurge, type ItemOutcome } from './assemble.ts'
 import { type CmsRetry, defaultCmsRetry, type FetchLike, memoFetch } from './cms-http.ts'
-import { contentfulApi } from './contentful-api.ts'
-import { type DirectusRelation, directusApi } from './directus-api.ts'
+import { parentsBeforeDelete, walkedEdges } from './edges.ts'
 import { type IndexWrite, indexKey, routeIndex } from './route-index.ts'
 import type { PlannerSource } from './source.ts'
-import { contentfulPlannerSource } from './source-contentful.ts'
-import { directusPlannerSource } from './source-directus.ts'
 import { payloadPlannerSource } from './source-payload.ts'
 
 export { type PlannerConfig, plannerConfig } from './config.ts'
@@ -46,6 +48,8 @@ export interface Planner {
   plan(changes: ContentChange[], signal?: AbortSignal): Promise<Plan>
   /** What `plan` would purge; leaves the route index as it is. */
   simulate(changes: ContentChange[], signal?: AbortSignal): Promise<Plan>
+  /** Writes these items' routes to the route index, purging nothing (reconciliation's first run). */
+  seed(changes: ItemChange[], signal?: AbortSignal): Promise<void>
 }
 
 /** The last change of each item wins (a create then a delete is a delete). */
@@ -57,6 +61,28 @@ function groupBySource(changes: ItemChange[]): Map<string, ItemChange[]> {
   const groups = new Map<string, ItemChange[]>()
   for (const c of changes) groups.set(c.source, [...(groups.get(c.source) ?? []), c])
   return groups
+}
+
+/**
+ * A changed item that exists but matches no route's `when` and had no routes: nothing to purge
+ * now, said on the plan rather than ending as a silent "nothing to do" (a scheduled publish
+ * planned before the cron Flow flipped its status, say).
+ */
+function notShownYet(
+  rules: readonly RouteRule[],
+  item: ItemOutcome,
+  old: readonly unknown[],
+): PlanNote | undefined {
+  if (item.action === 'parent' || !item.views || item.views.length === 0 || old.length > 0)
+    return undefined
+  const own = rulesFor(rules, item.source, item.collection).filter((r) => r.when)
+  if (own.length === 0 || item.views.some((v) => own.some((r) => matchesWhen(r, v.fields))))
+    return undefined
+  const when = own.map((r) => JSON.stringify(r.when)).join(' or ')
+  return {
+    level: 'info',
+    message: `${item.collection}:${item.id} does not match the routes' when (${when}) yet: nothing to purge now; reconciliation purges it once it does, even without a webhook`,
+  }
 }
 
 export function createPlanner(options: PlannerOptions): Planner {
@@ -99,11 +125,16 @@ export function createPlanner(options: PlannerOptions): Planner {
     return sources
   }
 
-  async function outcomesOf(source: PlannerSource, changes: ItemChange[], signal?: AbortSignal) {
+  async function outcomesOf(
+    source: PlannerSource,
+    changes: ItemChange[],
+    walk: boolean,
+    signal?: AbortSignal,
+  ) {
     const refs = changes.map((c) => ({ collection: c.collection, id: c.id }))
     const [current, found] = await Promise.all([
       source.current(changes, signal),
-      source.parents(refs, signal),
+      walk ? source.parents(refs, signal) : { parents: [], notes: [] },
     ])
     const items: ItemOutcome[] = changes.map((c) => ({
       source: source.name,
@@ -113,6 +144,7 @@ export function createPlanner(options: PlannerOptions): Planner {
       views: current.get(`${c.collection}:${c.id}`) ?? null,
       old: [],
     }))
+    const before = walk ? await parentsBeforeDelete(options.db, source, changes, signal) : []
     const parents: ItemOutcome[] = found.parents.map((p) => ({
       source: source.name,
       collection: p.collection,
@@ -122,13 +154,20 @@ export function createPlanner(options: PlannerOptions): Planner {
       old: [],
       chain: p.chain,
     }))
-    return { outcomes: [...items, ...parents], notes: found.notes }
+    const seen = new Set(parents.map((p) => `${p.collection}:${p.id}`))
+    const embedded = before.filter((p) => !seen.has(`${p.collection}:${p.id}`))
+    return {
+      outcomes: [...items, ...parents, ...embedded],
+      notes: found.notes,
+      edges: walk ? walkedEdges(source.name, changes, found.parents) : undefined,
+    }
   }
 
   async function run(
     changes: ContentChange[],
     write: boolean,
     signal?: AbortSignal,
+    walk = true,
   ): Promise<Plan> {
     const builder = new PlanBuilder()
     for (const change of changes) if (change.kind === 'purge') addPurge(builder, change)
@@ -138,7 +177,12 @@ export function createPlanner(options: PlannerOptions): Planner {
     const bySource = groupBySource(items)
     const results = await Promise.all(
       [...bySource].map(([name, group]) =>
-        outcomesOf(sources.get(name) ?? payloadPlannerSource(name, fallbackLocale), group, signal),
+        outcomesOf(
+          sources.get(name) ?? payloadPlannerSource(name, fallbackLocale),
+          group,
+          walk,
+          signal,
+        ),
       ),
     )
     const outcomes = results.flatMap((r) => r.outcomes)
@@ -154,8 +198,14 @@ export function createPlanner(options: PlannerOptions): Planner {
         old: held.get(indexKey(outcome)) ?? [],
       })
       if (write) writes.push(write)
+      const hidden = notShownYet(options.rules, outcome, held.get(indexKey(outcome)) ?? [])
+      if (hidden) builder.note(hidden)
     }
-    if (write) await index.replace(writes)
+    if (write) {
+      await index.replace(writes)
+      for (const r of results)
+        if (r.edges) await replaceEdges(options.db, r.edges.children, r.edges.edges)
+    }
     if (fetch.requests() > 0)
       builder.note({ level: 'info', message: `read the CMS with ${fetch.requests()} requests` })
     return builder.build()
@@ -164,5 +214,8 @@ export function createPlanner(options: PlannerOptions): Planner {
   return {
     plan: (changes, signal) => run(changes, true, signal),
     simulate: (changes, signal) => run(changes, false, signal),
+    seed: async (changes, signal) => {
+      await run(changes, true, signal, false)
+    },
   }
 }

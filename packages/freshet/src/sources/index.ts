@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.ts'
 import type { Db } from '../store/db.ts'
 import { storeSignatureLedger } from '../store/seen-signatures.ts'
-import { contentfulSource } from './contentful.ts'
-import { directusSource } from './directus.ts'
+import { contentfulSource } from './contentful/webhook.ts'
+import { directusSource } from './directus/webhook.ts'
 import { genericSource } from './generic.ts'
 import type { Source } from './types.ts'
 

@@ -53,7 +53,15 @@ export function eventSummary(event: EventRow) {
     bodyDigest: event.body_digest,
     batchId: event.batch_id,
     error: event.error,
+    /** Why freshet made the event itself (reconciliation), from its first change that says. */
+    reason: reasonOf(event),
   }
+}
+
+function reasonOf(event: EventRow): string | null {
+  for (const c of event.changes)
+    if (c.kind === 'item' && c.provenance?.reason) return c.provenance.reason
+  return null
 }
 
 function batchSummary(batch: BatchRow) {

@@ -1,6 +1,8 @@
 import { routeIndexMigration } from '../planner/route-index.ts'
 import type { Db } from './db.ts'
 import type { MigrationLike as Migration } from './migration-rules.ts'
+import { parentEdgesMigration } from './parent-edges.ts'
+import { reconcileCursorsMigration } from './reconcile.ts'
 import { catchUpMigration } from './replay.ts'
 import { seenSignaturesMigration } from './seen-signatures.ts'
 
@@ -96,6 +98,8 @@ export const migrations: Migration[] = [
     `,
   },
   { version: 6, ...seenSignaturesMigration },
+  reconcileCursorsMigration,
+  parentEdgesMigration,
 ]
 
 /**

@@ -1,10 +1,10 @@
 import { signRequest } from '@contentful/node-apps-toolkit'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { contentfulSource, contentfulSourceOptions } from './contentful.ts'
-import { checkSignature } from './contentful-signature.ts'
-import { sourceContract } from './contract.ts'
-import type { SourceRequest } from './types.ts'
+import { sourceContract } from '../contract.ts'
+import type { SourceRequest } from '../types.ts'
+import { checkSignature } from './signature.ts'
+import { contentfulSource, contentfulSourceOptions } from './webhook.ts'
 
 const SECRET = 'qlfkupAwYA4ZkNnmBzmNypFqSRWOwhpGRFwQFn5iPNAGHSYdvwed1C77n0Eiaz19'
 const OTHER_SECRET = 'X'.repeat(64)

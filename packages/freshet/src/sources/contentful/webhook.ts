@@ -1,10 +1,10 @@
 import { z } from 'zod'
-import type { ChangeAction, ItemChange } from '../core/domain.ts'
-import { badRequest, unauthorized } from '../http/errors.ts'
-import type { SignatureLedger } from '../store/seen-signatures.ts'
-import { checkSignature } from './contentful-signature.ts'
-import { parseJsonBody } from './json.ts'
-import type { Source, SourceDelivery, SourceRequest } from './types.ts'
+import type { ChangeAction, ItemChange } from '../../core/domain.ts'
+import { badRequest, unauthorized } from '../../http/errors.ts'
+import type { SignatureLedger } from '../../store/seen-signatures.ts'
+import { parseJsonBody } from '../json.ts'
+import type { Source, SourceDelivery, SourceRequest } from '../types.ts'
+import { checkSignature } from './signature.ts'
 
 /**
  * `POST /hooks/contentful`: signed webhook requests from Contentful. `verify` checks the

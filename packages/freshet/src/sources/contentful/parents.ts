@@ -4,8 +4,13 @@
  * one id per `links_to_entry`, so a level costs one request per item of that level.
  */
 import pLimit from 'p-limit'
-import type { ContentfulApi } from './contentful-api.ts'
-import { createWalk, type ItemRef, type ParentsResult, type WalkOptions } from './parents.ts'
+import {
+  createWalk,
+  type ItemRef,
+  type ParentsResult,
+  type WalkOptions,
+} from '../../planner/parents.ts'
+import type { ContentfulApi } from './api.ts'
 
 export interface ContentfulParentsOptions extends WalkOptions {
   api: ContentfulApi

@@ -3,7 +3,14 @@
  * missing item with 403 FORBIDDEN (it does not reveal what does not exist): that means gone.
  */
 import { z } from 'zod'
-import { apiBase, type CmsRetry, type FetchLike, pathSegment, requestJson } from './cms-http.ts'
+import {
+  apiBase,
+  CmsError,
+  type CmsRetry,
+  type FetchLike,
+  pathSegment,
+  requestJson,
+} from '../../planner/cms-http.ts'
 
 export type DirectusItem = Record<string, unknown>
 
@@ -11,7 +18,13 @@ export interface DirectusRelation {
   collection: string
   field: string
   related_collection: string | null
-  meta: { one_field?: string | null; junction_field?: string | null } | null
+  meta: {
+    one_field?: string | null
+    junction_field?: string | null
+    /** Many-to-any: the collections `field` may point into, and the field that names which. */
+    one_allowed_collections?: string[] | null
+    one_collection_field?: string | null
+  } | null
 }
 
 export const directusApiConfig = z
@@ -121,7 +134,13 @@ export function directusApi(options: DirectusApiOptions): DirectusApi {
     readItemsWhereIn: (collection, field, ids, fields, signal) =>
       ids.length === 0 ? Promise.resolve([]) : whereIn(collection, field, ids, fields, signal),
     async relations(signal) {
-      return dataOf<DirectusRelation[]>((await call('/relations', {}, signal)).body)
+      const answer = await call('/relations', {}, signal, [403])
+      if (answer.status === 403)
+        throw new CmsError(
+          `[freshet] [directus] GET /relations answered 403: the token's policy needs read on directus_relations (Settings → Access Policies → the token's policy → add directus_relations, read: All Access) to find the pages above a changed item`,
+          403,
+        )
+      return dataOf<DirectusRelation[]>(answer.body)
     },
   }
 }

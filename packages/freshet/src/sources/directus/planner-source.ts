@@ -1,10 +1,10 @@
 /** The planner's view of Directus: item fields from the webhook or the REST API, and parents. */
-import type { ItemChange } from '../core/domain.ts'
-import { neededFields, type RouteItem, type RouteRule, rulesFor } from '../core/routes.ts'
-import { GONE_ACTIONS } from './assemble.ts'
-import type { DirectusApi, DirectusRelation } from './directus-api.ts'
-import { findDirectusParents } from './parents-directus.ts'
-import type { PlannerSource } from './source.ts'
+import type { ItemChange } from '../../core/domain.ts'
+import { neededFields, type RouteItem, type RouteRule, rulesFor } from '../../core/routes.ts'
+import { GONE_ACTIONS } from '../../planner/assemble.ts'
+import type { PlannerSource } from '../../planner/source.ts'
+import type { DirectusApi, DirectusRelation } from './api.ts'
+import { findDirectusParents } from './parents.ts'
 
 export interface DirectusSourceOptions {
   api: DirectusApi

@@ -6,16 +6,54 @@
  *   child's `field`, read with `C?filter[id][_in]=ids&fields=field.id,…`;
  * - many-to-many through junction J (`meta.junction_field`): P embeds C where P has the alias;
  *   parents are `J?filter[child_field][_in]=ids&fields=parent_field.id,…`.
+ * - many-to-any through junction J (`meta.one_allowed_collections`, the page-builder pattern):
+ *   P embeds items of several collections; parents are
+ *   `J?filter[item_field][_in]=ids&fields=collection_field,parent_field.id,…`, kept where the
+ *   collection field names the child's collection.
  * One request per level and edge, whatever the number of ids (`_in` batches them).
  */
 import pLimit from 'p-limit'
-import type { DirectusApi, DirectusItem, DirectusRelation } from './directus-api.ts'
-import { createWalk, type ItemRef, type ParentsResult, type WalkOptions } from './parents.ts'
+import {
+  createWalk,
+  type ItemRef,
+  type ParentsResult,
+  type WalkOptions,
+} from '../../planner/parents.ts'
+import type { DirectusApi, DirectusItem, DirectusRelation } from './api.ts'
 
 export type DirectusEdge =
   | { kind: 'm2o'; parent: string; field: string }
   | { kind: 'o2m'; parent: string; field: string }
   | { kind: 'm2m'; parent: string; junction: string; childField: string; parentField: string }
+  | {
+      kind: 'm2a'
+      parent: string
+      junction: string
+      itemField: string
+      collectionField: string
+      parentField: string
+    }
+
+/** Many-to-any: the junction's item field points into any allowed collection. */
+function m2aEdges(r: DirectusRelation, relations: readonly DirectusRelation[]) {
+  const allowed = r.meta?.one_allowed_collections ?? []
+  const collectionField = r.meta?.one_collection_field
+  const parentField = r.meta?.junction_field
+  const partner = relations.find((p) => p.collection === r.collection && p.field === parentField)
+  if (!collectionField || !parentField || !partner?.related_collection) return []
+  const parent = partner.related_collection
+  return allowed.map((child) => ({
+    child,
+    edge: {
+      kind: 'm2a' as const,
+      parent,
+      junction: r.collection,
+      itemField: r.field,
+      collectionField,
+      parentField,
+    },
+  }))
+}
 
 /** For each collection, the ways up to the collections that embed it. */
 export function upwardEdges(relations: readonly DirectusRelation[]): Map<string, DirectusEdge[]> {
@@ -23,7 +61,10 @@ export function upwardEdges(relations: readonly DirectusRelation[]): Map<string,
   const push = (child: string, edge: DirectusEdge) =>
     edges.set(child, [...(edges.get(child) ?? []), edge])
   for (const r of relations) {
-    if (!r.related_collection) continue // many-to-any: not followed
+    if (!r.related_collection) {
+      for (const { child, edge } of m2aEdges(r, relations)) push(child, edge)
+      continue
+    }
     const junctionField = r.meta?.junction_field
     if (junctionField) {
       const partner = relations.find(
@@ -84,6 +125,7 @@ async function followEdge(
         : []
     })
   }
+  if (edge.kind === 'm2a') return followM2a(edge, child, ids, nested, o)
   const [collection, field, childField] =
     edge.kind === 'o2m'
       ? [child, 'id', edge.field]
@@ -99,6 +141,31 @@ async function followEdge(
     const parent = row[childField] as DirectusItem | null | undefined
     const id = idOf(parent?.id)
     const childId = idOf(row[field])
+    return parent && id && childId
+      ? [{ parent: { collection: edge.parent, id }, fields: parent, childId }]
+      : []
+  })
+}
+
+async function followM2a(
+  edge: Extract<DirectusEdge, { kind: 'm2a' }>,
+  child: string,
+  ids: string[],
+  nested: (prefix: string) => string[],
+  o: DirectusParentsOptions,
+): Promise<Found[]> {
+  const rows = await o.api.readItemsWhereIn(
+    edge.junction,
+    edge.itemField,
+    ids,
+    [edge.itemField, edge.collectionField, ...nested(edge.parentField)],
+    o.signal,
+  )
+  return rows.flatMap((row) => {
+    if (row[edge.collectionField] !== child) return []
+    const parent = row[edge.parentField] as DirectusItem | null | undefined
+    const id = idOf(parent?.id)
+    const childId = idOf(row[edge.itemField])
     return parent && id && childId
       ? [{ parent: { collection: edge.parent, id }, fields: parent, childId }]
       : []

@@ -1,10 +1,10 @@
 import { z } from 'zod'
-import type { ChangeAction, ItemChange } from '../core/domain.ts'
-import { publishSchedule } from '../core/schedule.ts'
-import { badRequest, unauthorized } from '../http/errors.ts'
-import { bearerToken, secretMatches } from './auth.ts'
-import { parseJsonBody } from './json.ts'
-import type { Source, SourceDelivery, SourceRequest } from './types.ts'
+import type { ChangeAction, ItemChange } from '../../core/domain.ts'
+import { publishSchedule } from '../../core/schedule.ts'
+import { badRequest, unauthorized } from '../../http/errors.ts'
+import { bearerToken, secretMatches } from '../auth.ts'
+import { parseJsonBody } from '../json.ts'
+import type { Source, SourceDelivery, SourceRequest } from '../types.ts'
 
 /**
  * `POST /hooks/directus`: the `{{$trigger}}` of a Directus Flow (Event Hook trigger, Request URL

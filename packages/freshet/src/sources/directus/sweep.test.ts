@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DirectusApiError, sweepPublished } from './directus-sweep.ts'
+import { DirectusApiError, sweepPublished } from './sweep.ts'
 
 const TOKEN = 'static-token-for-freshet'
 

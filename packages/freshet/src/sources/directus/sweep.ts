@@ -1,5 +1,5 @@
-import type { ItemChange } from '../core/domain.ts'
-import { parsePublishDate, publishDeliveryKey } from '../core/schedule.ts'
+import type { ItemChange } from '../../core/domain.ts'
+import { parsePublishDate, publishDeliveryKey } from '../../core/schedule.ts'
 
 /**
  * The scheduled-publish sweep for Directus: which items' publish date fell in (since, until]?

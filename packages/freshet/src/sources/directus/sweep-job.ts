@@ -1,12 +1,12 @@
 import { hash, randomUUID } from 'node:crypto'
 import type { PgBoss } from 'pg-boss'
-import type { ItemChange } from '../core/domain.ts'
-import type { PublishDateRule } from '../core/schedule.ts'
-import { sweepPublished } from '../sources/directus-sweep.ts'
-import type { Db } from '../store/db.ts'
-import type { Accepted, NewEvent } from '../store/events.ts'
-import { alreadyHandled, saveSweptUntil, sweptUntil } from '../store/sweeps.ts'
-import type { Lifecycle } from './lifecycle.ts'
+import type { ItemChange } from '../../core/domain.ts'
+import type { PublishDateRule } from '../../core/schedule.ts'
+import type { Lifecycle } from '../../pipeline/lifecycle.ts'
+import type { Db } from '../../store/db.ts'
+import type { Accepted, NewEvent } from '../../store/events.ts'
+import { alreadyHandled, saveSweptUntil, sweptUntil } from '../../store/sweeps.ts'
+import { sweepPublished } from './sweep.ts'
 
 /**
  * The scheduled-publish sweep: every `intervalSeconds`, ask Directus which items' publish date

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { DirectusRelation } from './directus-api.ts'
-import { upwardEdges } from './parents-directus.ts'
+import type { DirectusRelation } from './api.ts'
+import { upwardEdges } from './parents.ts'
 
 const rel = (
   collection: string,
@@ -31,5 +31,29 @@ describe('upwardEdges', () => {
     ])
     // Pages do not embed tags' other side unless tags has the alias; a junction is no parent.
     expect(edges.get('pages')).toEqual([{ kind: 'm2o', parent: 'sections', field: 'page' }])
+  })
+
+  it('reads many-to-any (page builder) edges: one per allowed collection', () => {
+    const edges = upwardEdges([
+      rel('pages_sections', 'item', null, {
+        one_field: null,
+        junction_field: 'pages_id',
+        one_allowed_collections: ['blocks', 'ctas'],
+        one_collection_field: 'collection',
+      }),
+      rel('pages_sections', 'pages_id', 'pages', { one_field: 'sections', junction_field: 'item' }),
+    ])
+    const m2a = {
+      kind: 'm2a',
+      parent: 'pages',
+      junction: 'pages_sections',
+      itemField: 'item',
+      collectionField: 'collection',
+      parentField: 'pages_id',
+    }
+    expect(edges.get('blocks')).toEqual([m2a])
+    expect(edges.get('ctas')).toEqual([m2a])
+    // The junction's own link to pages is no m2o parent of pages.
+    expect(edges.get('pages')).toBeUndefined()
   })
 })

@@ -1,10 +1,10 @@
 /** The planner's view of Contentful: locale-keyed entries from the webhook or the API, parents. */
-import type { ItemChange } from '../core/domain.ts'
-import { localizedViews, type RouteItem, type RouteRule, rulesFor } from '../core/routes.ts'
-import { GONE_ACTIONS } from './assemble.ts'
-import type { ContentfulApi } from './contentful-api.ts'
-import { findContentfulParents } from './parents-contentful.ts'
-import type { PlannerSource } from './source.ts'
+import type { ItemChange } from '../../core/domain.ts'
+import { localizedViews, type RouteItem, type RouteRule, rulesFor } from '../../core/routes.ts'
+import { GONE_ACTIONS } from '../../planner/assemble.ts'
+import type { PlannerSource } from '../../planner/source.ts'
+import type { ContentfulApi } from './api.ts'
+import { findContentfulParents } from './parents.ts'
 
 export interface ContentfulSourceOptions {
   api: ContentfulApi

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { HttpError } from '../http/errors.ts'
-import { sourceContract } from './contract.ts'
-import { directusSource, directusSourceOptions } from './directus.ts'
-import type { SourceRequest } from './types.ts'
+import { HttpError } from '../../http/errors.ts'
+import { sourceContract } from '../contract.ts'
+import type { SourceRequest } from '../types.ts'
+import { directusSource, directusSourceOptions } from './webhook.ts'
 
 const SECRET = 'directus-flow-secret-0123456789'
 const URL_BASE = 'https://freshet.test/hooks/directus'

@@ -1,0 +1,89 @@
+/**
+ * What reconciliation keeps: a cursor per source and collection (how far the CMS's own change
+ * dates were read), and the questions it asks of events and the route index. SQL only here.
+ */
+import type { Db } from './db.ts'
+
+export const reconcileCursorsMigration = {
+  version: 8,
+  name: 'reconcile cursors',
+  sql: `
+    CREATE TABLE reconcile_cursors (
+      name text PRIMARY KEY,
+      cursor jsonb NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+  `,
+}
+
+/** Where reading a collection's changes reached: the CMS's date and the id, in that order. */
+export interface ReconcileCursor {
+  at: string
+  id: string
+}
+
+export async function readCursor(db: Db, name: string): Promise<ReconcileCursor | undefined> {
+  const rows = await db.query<{ cursor: ReconcileCursor }>(
+    'SELECT cursor FROM reconcile_cursors WHERE name = $1',
+    [name],
+  )
+  return rows[0]?.cursor
+}
+
+export async function saveCursor(db: Db, name: string, cursor: ReconcileCursor): Promise<void> {
+  await db.query(
+    `INSERT INTO reconcile_cursors (name, cursor) VALUES ($1, $2::jsonb)
+     ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
+    [name, JSON.stringify(cursor)],
+  )
+}
+
+/** The ids the route index holds for a collection, with when each was last written. */
+export async function indexedItems(
+  db: Db,
+  source: string,
+  collection: string,
+): Promise<Map<string, Date>> {
+  const rows = await db.query<{ item_id: string; updated_at: Date }>(
+    `SELECT item_id, max(updated_at) AS updated_at FROM route_index
+     WHERE source = $1 AND collection = $2 GROUP BY item_id`,
+    [source, collection],
+  )
+  return new Map(rows.map((r) => [r.item_id, new Date(r.updated_at)]))
+}
+
+export interface SeenItem {
+  collection: string
+  id: string
+  /** The change the CMS dated; an event received at or after it already covers it. */
+  since: Date
+}
+
+/**
+ * Which items some event of these sources already covers, by index: one received at or after
+ * the item's date, or one still on its way (not completed or failed yet).
+ */
+export async function coveredItems(
+  db: Db,
+  sources: readonly string[],
+  items: readonly SeenItem[],
+): Promise<Set<number>> {
+  if (items.length === 0) return new Set()
+  const rows = await db.query<{ i: string | number }>(
+    `SELECT t.i FROM unnest($2::text[], $3::text[], $4::timestamptz[])
+       WITH ORDINALITY AS t(collection, id, since, i)
+     WHERE EXISTS (
+       SELECT 1 FROM events e
+       WHERE e.source = ANY($1::text[])
+         AND (e.received_at >= t.since OR e.status NOT IN ('completed', 'failed'))
+         AND e.changes @> jsonb_build_array(
+           jsonb_build_object('kind', 'item', 'collection', t.collection, 'id', t.id)))`,
+    [
+      sources,
+      items.map((item) => item.collection),
+      items.map((item) => item.id),
+      items.map((item) => item.since.toISOString()),
+    ],
+  )
+  return new Set(rows.map((row) => Number(row.i) - 1))
+}
