@@ -2,7 +2,7 @@ import { CloudFrontClient } from '@aws-sdk/client-cloudfront'
 import type { Config } from './config/schema.ts'
 import type { CdnDistribution } from './pipeline/context.ts'
 import type { Lifecycle } from './pipeline/lifecycle.ts'
-import { cloudFrontTarget } from './targets/cloudfront.ts'
+import { cloudFrontTarget } from './targets/cloudfront/target.ts'
 
 /**
  * The configured distributions. The SDK finds credentials, region and

@@ -6,7 +6,7 @@ import { createDiscovery } from '../discovery/index.ts'
 import { createLifecycle } from '../pipeline/lifecycle.ts'
 import { pendingMigrations } from '../store/migrations.ts'
 import { openPostgres } from '../store/postgres.ts'
-import { createPodClient } from '../targets/pod-client.ts'
+import { createPodClient } from '../targets/pods/client.ts'
 
 interface Check {
   name: string

@@ -4,7 +4,7 @@ import { discoveryConfig } from '../discovery/index.ts'
 import { plannerConfig } from '../planner/config.ts'
 import { contentfulSourceOptions } from '../sources/contentful.ts'
 import { directusSourceOptions } from '../sources/directus.ts'
-import { cloudFrontOptions } from '../targets/cloudfront.ts'
+import { cloudFrontOptions } from '../targets/cloudfront/target.ts'
 
 /**
  * freshet's configuration: every key, its default and its documentation live here. The JSON

@@ -1,6 +1,6 @@
 import { cdnItems } from '../core/cdn-items.ts'
 import { recordInvalidation } from '../store/invalidations.ts'
-import { submitInvalidations } from '../targets/cloudfront-submit.ts'
+import { submitInvalidations } from '../targets/submit.ts'
 import { CdnError } from '../targets/types.ts'
 import type { CdnDistribution, PipelineContext } from './context.ts'
 import { advance, fail, plannedBatchAt } from './transitions.ts'

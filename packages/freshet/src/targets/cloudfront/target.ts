@@ -15,9 +15,9 @@ import {
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront'
 import { z } from 'zod'
-import { loadOf } from '../core/cdn-chunks.ts'
-import { toCdnError } from './cloudfront-errors.ts'
-import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from './types.ts'
+import { loadOf } from '../../core/cdn-chunks.ts'
+import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from '../types.ts'
+import { toCdnError } from './errors.ts'
 
 export const cloudFrontOptions = z
   .strictObject({
