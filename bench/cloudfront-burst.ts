@@ -70,6 +70,8 @@ function counting(target: CdnTarget, seen: { throttling: number }): CdnTarget {
   return {
     name: target.name,
     distributionId: target.distributionId,
+    limits: target.limits,
+    layer: target.layer,
     create: (request, s) => watch(() => target.create(request, s)),
     get: (id, s) => watch(() => target.get(id, s)),
     ...(load ? { load: (s: AbortSignal) => watch(() => load(s)) } : {}),

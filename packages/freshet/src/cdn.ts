@@ -35,7 +35,14 @@ export function createDistributions(
     { step: 'initialize', name: 'freshetCallMetrics' },
   )
   const distributions = list.map((options) => ({
-    target: cloudFrontTarget({ client, distributionId: options.distributionId }),
+    target: cloudFrontTarget({
+      client,
+      distributionId: options.distributionId,
+      limits: {
+        maxPaths: options.maxPathsInProgress,
+        maxWildcards: options.maxWildcardsInProgress,
+      },
+    }),
     maxPathsInProgress: options.maxPathsInProgress,
     maxWildcardsInProgress: options.maxWildcardsInProgress,
     tags: options.tags,

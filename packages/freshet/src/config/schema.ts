@@ -1,3 +1,4 @@
+import { MAX_ITEMS } from '@freshet/next/protocol'
 import { z } from 'zod'
 import { routesConfig } from '../core/routes.ts'
 import { discoveryConfig } from '../discovery/index.ts'
@@ -109,7 +110,7 @@ export const podsSchema = z
       .number()
       .int()
       .min(1)
-      .max(1000)
+      .max(MAX_ITEMS)
       .default(250)
       .describe(
         'Paths and tags sent to a pod in one request; larger batches go in several, one after the other.',
