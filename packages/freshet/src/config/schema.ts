@@ -6,6 +6,7 @@ import { plannerConfig } from '../planner/config.ts'
 import { contentfulSourceOptions } from '../sources/contentful.ts'
 import { directusSourceOptions } from '../sources/directus.ts'
 import { cloudFrontOptions } from '../targets/cloudfront/target.ts'
+import { varnishOptions } from '../targets/varnish/target.ts'
 
 /**
  * freshet's configuration: every key, its default and its documentation live here. The JSON
@@ -130,8 +131,14 @@ export const cdnSchema = z
       .union([cloudFrontOptions, z.array(cloudFrontOptions).min(1)])
       .optional()
       .describe('A distribution, or a list of them.'),
+    varnish: z
+      .union([varnishOptions, z.array(varnishOptions).min(1)])
+      .optional()
+      .describe('Varnish in the cluster (purged before the CDNs), or a list of them.'),
   })
-  .describe('The CDN. Absent: the cdn stage is skipped.')
+  .describe(
+    'The cache layers in front of the pods. Inner layers (Varnish) are purged and confirmed before outer ones (CDNs). Absent: the cdn stage is skipped.',
+  )
 
 export const configSchema = z
   .strictObject({
