@@ -2,7 +2,9 @@ import { CloudFrontClient } from '@aws-sdk/client-cloudfront'
 import type { Config } from './config/schema.ts'
 import type { CdnDistribution } from './pipeline/context.ts'
 import type { Lifecycle } from './pipeline/lifecycle.ts'
+import { cloudflareTarget } from './targets/cloudflare/target.ts'
 import { cloudFrontTarget } from './targets/cloudfront/target.ts'
+import { fastlyTarget } from './targets/fastly/target.ts'
 import { varnishTargetFor } from './targets/varnish/target.ts'
 
 const listOf = <T>(raw: T | T[] | undefined): T[] =>
@@ -29,8 +31,25 @@ export function createDistributions(
     rscVariants: false,
     ...immediate,
   }))
+  // Instant-purge CDNs: chunked by the target itself under the API's per-request limits.
+  const cloudflare: CdnDistribution[] = listOf(config.cdn?.cloudflare).map((options) => ({
+    target: cloudflareTarget(options),
+    maxPathsInProgress: 1000,
+    maxWildcardsInProgress: 1000,
+    tags: options.tags,
+    rscVariants: false,
+    ...immediate,
+  }))
+  const fastly: CdnDistribution[] = listOf(config.cdn?.fastly).map((options) => ({
+    target: fastlyTarget(options),
+    maxPathsInProgress: 256,
+    maxWildcardsInProgress: 1,
+    tags: options.tags,
+    rscVariants: false,
+    ...immediate,
+  }))
   const cloudfront = createCloudFront(config, lifecycle)
-  const distributions = [...varnish, ...cloudfront.distributions].sort(
+  const distributions = [...varnish, ...cloudfront.distributions, ...cloudflare, ...fastly].sort(
     (a, b) => a.target.layer - b.target.layer,
   )
   return { distributions, close: cloudfront.close }

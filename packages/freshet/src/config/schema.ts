@@ -5,7 +5,9 @@ import { discoveryConfig } from '../discovery/index.ts'
 import { plannerConfig } from '../planner/config.ts'
 import { contentfulSourceOptions } from '../sources/contentful.ts'
 import { directusSourceOptions } from '../sources/directus.ts'
+import { cloudflareOptions } from '../targets/cloudflare/target.ts'
 import { cloudFrontOptions } from '../targets/cloudfront/target.ts'
+import { fastlyOptions } from '../targets/fastly/target.ts'
 import { varnishOptions } from '../targets/varnish/target.ts'
 
 /**
@@ -135,6 +137,14 @@ export const cdnSchema = z
       .union([varnishOptions, z.array(varnishOptions).min(1)])
       .optional()
       .describe('Varnish in the cluster (purged before the CDNs), or a list of them.'),
+    cloudflare: z
+      .union([cloudflareOptions, z.array(cloudflareOptions).min(1)])
+      .optional()
+      .describe('A Cloudflare zone, or a list of them.'),
+    fastly: z
+      .union([fastlyOptions, z.array(fastlyOptions).min(1)])
+      .optional()
+      .describe('A Fastly service, or a list of them.'),
   })
   .describe(
     'The cache layers in front of the pods. Inner layers (Varnish) are purged and confirmed before outer ones (CDNs). Absent: the cdn stage is skipped.',

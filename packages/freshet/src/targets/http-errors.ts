@@ -48,3 +48,43 @@ export function networkError(target: string, where: string, cause: unknown): Cdn
     cause,
   })
 }
+
+/**
+ * One call to a purge API: the answer's JSON, or a `CdnError` naming the target, the call and
+ * what the API said. `advice` by status says what to fix.
+ */
+export async function callApi(
+  target: string,
+  where: string,
+  url: string,
+  init: RequestInit & { signal: AbortSignal; timeoutMs?: number },
+  advice: Record<number, string> = {},
+): Promise<unknown> {
+  let answer: Response
+  try {
+    answer = await fetch(url, {
+      ...init,
+      signal: AbortSignal.any([init.signal, AbortSignal.timeout(init.timeoutMs ?? 10_000)]),
+    })
+  } catch (error) {
+    if (init.signal.aborted) throw init.signal.reason
+    throw networkError(target, where, error)
+  }
+  const text = await answer.text()
+  if (!answer.ok) throw httpError(target, where, answer, advice, text)
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+/** `https://www.example.com` + `/a?b` → `https://www.example.com/a?b` (no doubled slash). */
+export const underBase = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`
+
+/** Splits a list into groups of at most `size`. */
+export function groups<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size))
+  return out
+}
