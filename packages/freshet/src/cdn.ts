@@ -2,6 +2,7 @@ import { CloudFrontClient } from '@aws-sdk/client-cloudfront'
 import type { Config } from './config/schema.ts'
 import type { CdnDistribution } from './pipeline/context.ts'
 import type { Lifecycle } from './pipeline/lifecycle.ts'
+import { akamaiTarget } from './targets/akamai/target.ts'
 import { cloudflareTarget } from './targets/cloudflare/target.ts'
 import { cloudFrontTarget } from './targets/cloudfront/target.ts'
 import { fastlyTarget } from './targets/fastly/target.ts'
@@ -48,10 +49,18 @@ export function createDistributions(
     rscVariants: false,
     ...immediate,
   }))
+  // Fast Purge: tracked by estimatedSeconds (usually about 5 s).
+  const akamai: CdnDistribution[] = listOf(config.cdn?.akamai).map((options) => ({
+    target: akamaiTarget(options),
+    maxPathsInProgress: 500,
+    maxWildcardsInProgress: 1,
+    tags: options.tags,
+    rscVariants: false,
+    ...immediate,
+  }))
   const cloudfront = createCloudFront(config, lifecycle)
-  const distributions = [...varnish, ...cloudfront.distributions, ...cloudflare, ...fastly].sort(
-    (a, b) => a.target.layer - b.target.layer,
-  )
+  const layers = [...varnish, ...cloudfront.distributions, ...cloudflare, ...fastly, ...akamai]
+  const distributions = layers.sort((a, b) => a.target.layer - b.target.layer)
   return { distributions, close: cloudfront.close }
 }
 

@@ -5,6 +5,7 @@ import { discoveryConfig } from '../discovery/index.ts'
 import { plannerConfig } from '../planner/config.ts'
 import { contentfulSourceOptions } from '../sources/contentful.ts'
 import { directusSourceOptions } from '../sources/directus.ts'
+import { akamaiOptions } from '../targets/akamai/target.ts'
 import { cloudflareOptions } from '../targets/cloudflare/target.ts'
 import { cloudFrontOptions } from '../targets/cloudfront/target.ts'
 import { fastlyOptions } from '../targets/fastly/target.ts'
@@ -145,6 +146,10 @@ export const cdnSchema = z
       .union([fastlyOptions, z.array(fastlyOptions).min(1)])
       .optional()
       .describe('A Fastly service, or a list of them.'),
+    akamai: z
+      .union([akamaiOptions, z.array(akamaiOptions).min(1)])
+      .optional()
+      .describe('An Akamai property (Fast Purge v3, EdgeGrid), or a list of them.'),
   })
   .describe(
     'The cache layers in front of the pods. Inner layers (Varnish) are purged and confirmed before outer ones (CDNs). Absent: the cdn stage is skipped.',
