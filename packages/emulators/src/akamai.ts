@@ -39,7 +39,8 @@ const hmac = (key: string, data: string) => base64(createHmac('sha256', key).upd
 function timestampMs(value: string): number {
   const m = value.match(/^(\d{4})(\d{2})(\d{2})T(\d{2}):(\d{2}):(\d{2})\+0000$/)
   if (!m) return Number.NaN
-  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
+  const [, year, month, day, hour, minute, second] = m.map(Number)
+  return Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second)
 }
 
 /** Why an EdgeGrid Authorization header is not valid for this request, or undefined. */

@@ -37,6 +37,7 @@ beforeAll(async () => {
       cdn: {
         cloudflare: {
           zoneId: ZONE,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: freshet.yaml's ${ENV} interpolation
           apiToken: '${CF_TOKEN}',
           apiUrl: `${cloudflare.url}/client/v4`,
           baseUrls: [BASE],
