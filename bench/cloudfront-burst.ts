@@ -17,11 +17,8 @@ import {
 } from '../packages/emulators/src/cloudfront.ts'
 import { cloudFrontLimits, pollDelayMs } from '../packages/freshet/src/core/cdn-chunks.ts'
 import { cdnItems } from '../packages/freshet/src/core/cdn-items.ts'
-import { cloudFrontTarget } from '../packages/freshet/src/targets/cloudfront.ts'
-import {
-  checkInvalidations,
-  submitInvalidations,
-} from '../packages/freshet/src/targets/cloudfront-submit.ts'
+import { cloudFrontTarget } from '../packages/freshet/src/targets/cloudfront/target.ts'
+import { checkInvalidations, submitInvalidations } from '../packages/freshet/src/targets/submit.ts'
 import { CdnError, type CdnTarget } from '../packages/freshet/src/targets/types.ts'
 import { invalidateOneByOne } from './lib/naive-cloudfront.ts'
 
@@ -73,6 +70,8 @@ function counting(target: CdnTarget, seen: { throttling: number }): CdnTarget {
   return {
     name: target.name,
     distributionId: target.distributionId,
+    limits: target.limits,
+    layer: target.layer,
     create: (request, s) => watch(() => target.create(request, s)),
     get: (id, s) => watch(() => target.get(id, s)),
     ...(load ? { load: (s: AbortSignal) => watch(() => load(s)) } : {}),

@@ -21,8 +21,8 @@ import { startTestPod } from '../packages/emulators/src/pods.ts'
 import { parseConfig } from '../packages/freshet/src/config/load.ts'
 import { podsSchema } from '../packages/freshet/src/config/schema.ts'
 import { createService } from '../packages/freshet/src/service.ts'
-import { deliverToPods } from '../packages/freshet/src/targets/nextjs-pods.ts'
-import { createPodClient } from '../packages/freshet/src/targets/pod-client.ts'
+import { createPodClient } from '../packages/freshet/src/targets/pods/client.ts'
+import { deliverToPods } from '../packages/freshet/src/targets/pods/fanout.ts'
 
 const SIZES = [1, 10, 50, 200]
 const ROUNDS = 15

@@ -12,6 +12,7 @@ import { type ContentApi, startContentApi } from '@freshet/emulators/content-api
 import { startEdge } from '@freshet/emulators/edge'
 import { endpointSlice, startKubernetesEmulator } from '@freshet/emulators/kubernetes'
 import { buildSite, type Pod, startFleet } from '@freshet/emulators/next-fleet'
+import { startVarnish } from '@freshet/emulators/varnish'
 import { serve } from '@hono/node-server'
 import { parseConfig } from '../src/config/load.ts'
 import { createService } from '../src/service.ts'
@@ -70,7 +71,12 @@ async function taggingProxy(api: ContentApi, target: () => string) {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) }
 }
 
-export async function startStack(options: { pods: number; completeAfterMs?: number }) {
+export async function startStack(options: {
+  pods: number
+  completeAfterMs?: number
+  /** Put a real Varnish (deploy/varnish/freshet.vcl) between the pods and the edge. */
+  varnish?: boolean
+}) {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-freshness-'))
   const api = await startContentApi()
   await buildSite({ contentApiUrl: api.url })
@@ -96,8 +102,11 @@ export async function startStack(options: { pods: number; completeAfterMs?: numb
   const proxies = await Promise.all(
     slots.map((_, i) => taggingProxy(api, () => slots[i]?.url ?? '')),
   )
+  const varnish = options.varnish
+    ? await startVarnish({ backends: proxies.map((proxy) => proxy.url) })
+    : undefined
   const edge = await startEdge({
-    origins: proxies.map((proxy) => proxy.url),
+    origins: varnish ? [varnish.url] : proxies.map((proxy) => proxy.url),
     invalidations: (listener) => cloudfront.onCompleted(listener),
     distributionId: DISTRIBUTION,
   })
@@ -120,6 +129,7 @@ export async function startStack(options: { pods: number; completeAfterMs?: numb
       },
       cdn: {
         cloudfront: { distributionId: DISTRIBUTION, tags: true, pollInitialMs: 50, pollMaxMs: 200 },
+        ...(varnish ? { varnish: { urls: [varnish.url] } } : {}),
       },
       planner: { coalesce: { windowMs: 10, maxWaitMs: 100 } },
     },
@@ -139,6 +149,7 @@ export async function startStack(options: { pods: number; completeAfterMs?: numb
     k8s,
     cloudfront,
     edge,
+    varnish,
     service,
     slots,
     publish,
@@ -170,6 +181,7 @@ export async function startStack(options: { pods: number; completeAfterMs?: numb
     async close() {
       await service.stop()
       await edge.close()
+      await varnish?.close()
       await Promise.all(proxies.map((proxy) => proxy.close()))
       await cloudfront.close()
       await k8s.close()

@@ -40,6 +40,10 @@ export interface ErrorAnswer {
   error: { code: string; message: string }
 }
 
+/**
+ * The protocol's limits, the one place both sides read them (`@freshet/next/protocol`): freshet
+ * accepts from a CMS only what a pod accepts, and sends at most `MAX_ITEMS` per request.
+ */
 export const MAX_ITEMS = 1000
 export const MAX_PATH_LENGTH = 2048
 export const MAX_TAG_LENGTH = 256

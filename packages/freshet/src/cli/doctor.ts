@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.ts'
 import { createDiscovery } from '../discovery/index.ts'
 import { pendingMigrations } from '../store/migrations.ts'
 import { openPostgres } from '../store/postgres.ts'
-import { createPodClient } from '../targets/pod-client.ts'
+import { createPodClient } from '../targets/pods/client.ts'
 import { type Check, contentfulChecks, directusChecks } from './doctor-cms.ts'
 
 /**

@@ -1,3 +1,4 @@
+import { MAX_ITEMS } from '@freshet/next/protocol'
 import { z } from 'zod'
 import { routesConfig } from '../core/routes.ts'
 import { discoveryConfig } from '../discovery/index.ts'
@@ -5,7 +6,11 @@ import { plannerConfig } from '../planner/config.ts'
 import { contentfulSourceOptions } from '../sources/contentful/webhook.ts'
 import { directusSourceOptions } from '../sources/directus/webhook.ts'
 import { reconcileConfig } from '../sources/reconcile.ts'
-import { cloudFrontOptions } from '../targets/cloudfront.ts'
+import { akamaiOptions } from '../targets/akamai/target.ts'
+import { cloudflareOptions } from '../targets/cloudflare/target.ts'
+import { cloudFrontOptions } from '../targets/cloudfront/target.ts'
+import { fastlyOptions } from '../targets/fastly/target.ts'
+import { varnishOptions } from '../targets/varnish/target.ts'
 
 /**
  * freshet's configuration: every key, its default and its documentation live here. The JSON
@@ -130,7 +135,7 @@ export const podsSchema = z
       .number()
       .int()
       .min(1)
-      .max(1000)
+      .max(MAX_ITEMS)
       .default(250)
       .describe(
         'Paths and tags sent to a pod in one request; larger batches go in several, one after the other.',
@@ -150,8 +155,26 @@ export const cdnSchema = z
       .union([cloudFrontOptions, z.array(cloudFrontOptions).min(1)])
       .optional()
       .describe('A distribution, or a list of them.'),
+    varnish: z
+      .union([varnishOptions, z.array(varnishOptions).min(1)])
+      .optional()
+      .describe('Varnish in the cluster (purged before the CDNs), or a list of them.'),
+    cloudflare: z
+      .union([cloudflareOptions, z.array(cloudflareOptions).min(1)])
+      .optional()
+      .describe('A Cloudflare zone, or a list of them.'),
+    fastly: z
+      .union([fastlyOptions, z.array(fastlyOptions).min(1)])
+      .optional()
+      .describe('A Fastly service, or a list of them.'),
+    akamai: z
+      .union([akamaiOptions, z.array(akamaiOptions).min(1)])
+      .optional()
+      .describe('An Akamai property (Fast Purge v3, EdgeGrid), or a list of them.'),
   })
-  .describe('The CDN. Absent: the cdn stage is skipped.')
+  .describe(
+    'The cache layers in front of the pods. Inner layers (Varnish) are purged and confirmed before outer ones (CDNs). Absent: the cdn stage is skipped.',
+  )
 
 export const configSchema = z
   .strictObject({

@@ -7,7 +7,11 @@
  * under the same CallerReference, so CloudFront returns the invalidation it already created
  * instead of creating (and billing) a second one.
  */
-import type { CdnLoad } from '../targets/types.ts'
+/** Work a CDN has in progress, for chunking under its limits. */
+export interface CdnLoad {
+  paths: number
+  wildcards: number
+}
 
 export interface CdnLimits {
   /** Exact paths and `#tag`s (a tag counts as one path) per chunk and in progress. */

@@ -1,7 +1,11 @@
-/** Input limits shared by the sources, the API and the planner. Pure. */
+/**
+ * Input limits shared by the sources, the API and the planner. Pure. Paths and tags are the pod
+ * protocol's limits (from `@freshet/next/protocol`, which the pods enforce): freshet accepts only
+ * what every pod will.
+ */
+import { MAX_PATH_LENGTH, MAX_TAG_LENGTH } from '@freshet/next/protocol'
 
-export const MAX_PATH_LENGTH = 1024
-export const MAX_TAG_LENGTH = 256
+export { MAX_PATH_LENGTH, MAX_TAG_LENGTH }
 export const MAX_BODY_BYTES = 1024 * 1024
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse

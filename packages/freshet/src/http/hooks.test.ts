@@ -58,7 +58,7 @@ describe('POST /hooks/generic', () => {
 
   it.each([
     ['a path without a leading /', { paths: ['articles/x'] }, 'paths.0', 'must start with "/"'],
-    ['a path over 1,024 characters', { paths: [`/${'a'.repeat(1024)}`] }, 'paths.0', 'longer'],
+    ['a path over 2,048 characters', { paths: [`/${'a'.repeat(2048)}`] }, 'paths.0', 'longer'],
     ['a path with a newline', { paths: ['/ok', '/a\nb'] }, 'paths.1', 'control character'],
     ['a path with DEL', { paths: ['/a\u007fb'] }, 'paths.0', 'control character'],
     ['a tag over 256 characters', { tags: ['t'.repeat(257)] }, 'tags.0', 'longer than 256'],
@@ -82,7 +82,7 @@ describe('POST /hooks/generic', () => {
   })
 
   it('accepts a path of exactly 1,024 characters and a tag of exactly 256', async () => {
-    const response = await h.hook({ paths: [`/${'a'.repeat(1023)}`], tags: ['t'.repeat(256)] })
+    const response = await h.hook({ paths: [`/${'a'.repeat(2047)}`], tags: ['t'.repeat(256)] })
     expect(response.status).toBe(202)
   })
 

@@ -9,7 +9,16 @@ export function createLogger(level = process.env.FRESHET_LOG_LEVEL ?? 'info'): L
   return pino({
     name: 'freshet',
     level,
-    redact: ['*.token', '*.secret', '*.signingSecret', '*.adminToken'],
+    redact: [
+      '*.token',
+      '*.secret',
+      '*.signingSecret',
+      '*.adminToken',
+      '*.apiToken',
+      '*.clientSecret',
+      '*.clientToken',
+      '*.accessToken',
+    ],
   })
 }
 

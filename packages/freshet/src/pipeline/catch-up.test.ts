@@ -9,7 +9,7 @@ import type { Db } from '../store/db.ts'
 import { listDeliveries, recordDeliveries } from '../store/deliveries.ts'
 import { listCatchUps } from '../store/replay.ts'
 import { testStores } from '../store/test-stores.ts'
-import { createPodClient } from '../targets/pod-client.ts'
+import { createPodClient } from '../targets/pods/client.ts'
 import {
   CATCH_UP_MARGIN_MS,
   type CatchUp,

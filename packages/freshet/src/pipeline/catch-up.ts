@@ -23,7 +23,7 @@ import {
   markJoined,
   replaySince,
 } from '../store/replay.ts'
-import { deliverToPod } from '../targets/nextjs-pods.ts'
+import { deliverToPod } from '../targets/pods/fanout.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 
 export const CATCH_UP_QUEUE = 'freshet-catchup'

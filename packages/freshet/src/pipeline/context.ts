@@ -2,7 +2,7 @@ import type { PgBoss } from 'pg-boss'
 import type { ContentChange, Plan } from '../core/domain.ts'
 import type { Discovery } from '../discovery/types.ts'
 import type { Db } from '../store/db.ts'
-import type { PodRetryPolicy } from '../targets/nextjs-pods.ts'
+import type { PodRetryPolicy } from '../targets/pods/fanout.ts'
 import type { CdnTarget, PodClient } from '../targets/types.ts'
 import type { Lifecycle } from './lifecycle.ts'
 

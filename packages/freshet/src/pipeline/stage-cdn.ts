@@ -1,12 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pollDelayMs } from '../core/cdn-chunks.ts'
 import { cdnItems } from '../core/cdn-items.ts'
-import { recordInvalidation } from '../store/invalidations.ts'
-import { submitInvalidations } from '../targets/cloudfront-submit.ts'
+import { markInvalidation, recordInvalidation } from '../store/invalidations.ts'
+import { checkInvalidations, submitInvalidations } from '../targets/submit.ts'
 import { CdnError } from '../targets/types.ts'
 import type { CdnDistribution, PipelineContext } from './context.ts'
 import { advance, fail, plannedBatchAt } from './transitions.ts'
 
 /**
- * cdn: only after every pod confirmed. Each distribution gets the plan as chunks under its
+ * cdn: only after every pod confirmed, layer by layer from the pods out. Each distribution gets the plan as chunks under its
  * limits; the CallerReference is derived from batch, distribution and chunk, so running this
  * again after a crash returns the invalidations already created instead of new ones.
  */
@@ -18,7 +20,16 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
     tags: (batch.plan?.tags ?? []).map((t) => t.value),
   }
   try {
-    for (const distribution of ctx.cdn) await submit(ctx, batchId, distribution, plan, signal)
+    // Inner layers first, each confirmed before the next layer out: an outer cache that refills
+    // from a stale inner one would keep the old page.
+    const layers = [...new Set(ctx.cdn.map((d) => d.target.layer))].sort((a, b) => a - b)
+    for (const [index, layer] of layers.entries()) {
+      const inLayer = ctx.cdn.filter((d) => d.target.layer === layer)
+      const records: { distribution: CdnDistribution; ids: string[] }[] = []
+      for (const distribution of inLayer)
+        records.push({ distribution, ids: await submit(ctx, batchId, distribution, plan, signal) })
+      if (index < layers.length - 1) await confirm(ctx, batchId, records, signal)
+    }
   } catch (error) {
     if (error instanceof CdnError && !error.retryable)
       return fail(ctx, batchId, 'cdn', error.message)
@@ -40,7 +51,8 @@ async function submit(
     rscVariants: distribution.rscVariants,
     ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
   })
-  if (items.length === 0) return
+  if (items.length === 0) return []
+  const open: string[] = []
   await submitInvalidations({
     target,
     batchId,
@@ -65,6 +77,7 @@ async function submit(
         invalidationId: record.invalidationId,
         items: record.paths.length,
       })
+      if (record.status !== 'Completed') open.push(record.invalidationId)
       if (!known)
         ctx.lifecycle.emit('cdn:billed', {
           batchId,
@@ -73,4 +86,38 @@ async function submit(
         })
     },
   })
+  return open
+}
+
+/** Waits until an inner layer's invalidations are Completed, marking them as they complete. */
+async function confirm(
+  ctx: PipelineContext,
+  batchId: string,
+  layer: { distribution: CdnDistribution; ids: string[] }[],
+  signal: AbortSignal,
+) {
+  for (const { distribution, ids } of layer) {
+    const { target } = distribution
+    const schedule = { initialMs: distribution.pollInitialMs, maxMs: distribution.pollMaxMs }
+    for (let poll = 0; ids.length > 0; poll++) {
+      const states = await checkInvalidations(target, ids, signal)
+      for (const state of states.filter((s) => s.status === 'Completed')) {
+        await markInvalidation(
+          ctx.db,
+          batchId,
+          target.distributionId,
+          state.id,
+          state.status,
+          ctx.now(),
+        )
+        ctx.lifecycle.emit('cdn:completed', {
+          batchId,
+          distributionId: target.distributionId,
+          invalidationId: state.id,
+        })
+        ids.splice(ids.indexOf(state.id), 1)
+      }
+      if (ids.length > 0) await sleep(pollDelayMs(poll, schedule), undefined, { signal })
+    }
+  }
 }

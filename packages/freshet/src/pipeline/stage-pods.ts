@@ -1,6 +1,6 @@
 import type { Pod } from '../discovery/types.ts'
 import { listDeliveries, recordDeliveries, recordDelivery } from '../store/deliveries.ts'
-import { deliverToPods, type PodDelivery } from '../targets/nextjs-pods.ts'
+import { deliverToPods, type PodDelivery } from '../targets/pods/fanout.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
 import { plannedBatchAt } from './transitions.ts'

@@ -29,17 +29,31 @@ export async function eventView(db: Db, id: string) {
     pathsBilled: invalidations
       .filter((i) => i.invalidation_id)
       .reduce((sum, i) => sum + i.items, 0),
-    invalidations: invalidations.map((i) => ({
-      distributionId: i.distribution_id,
-      chunk: i.chunk,
-      id: i.invalidation_id,
-      callerReference: i.caller_reference,
-      status: i.status,
-      items: i.items,
-      createdAt: i.created_at,
-      completedAt: i.completed_at,
-    })),
+    // Inner layers first, as they were purged.
+    invalidations: invalidations
+      .map(layerOf)
+      .sort((a, b) => a.layer - b.layer)
+      .map((i) => ({
+        target: i.target,
+        layer: i.layer,
+        distributionId: i.distribution_id,
+        chunk: i.chunk,
+        id: i.invalidation_id,
+        callerReference: i.caller_reference,
+        status: i.status,
+        items: i.items,
+        createdAt: i.created_at,
+        completedAt: i.completed_at,
+      })),
   }
+}
+
+/** Non-CloudFront targets name themselves `<target>:<id>`; CloudFront ids have no colon. */
+function layerOf<T extends { distribution_id: string }>(row: T) {
+  const target = row.distribution_id.includes(':')
+    ? (row.distribution_id.split(':')[0] ?? 'cdn')
+    : 'cloudfront'
+  return { ...row, target, layer: target === 'varnish' ? 1 : 2 }
 }
 
 export function eventSummary(event: EventRow) {

@@ -1,16 +1,10 @@
+import type { BuildInfo, RevalidateBody as RevalidateRequest } from '@freshet/next/protocol'
+import type { CdnLimits, CdnLoad } from '../core/cdn-chunks.ts'
 import type { PodAnswer } from '../core/domain.ts'
 import type { Pod } from '../discovery/types.ts'
 
-export interface RevalidateRequest {
-  paths: string[]
-  tags: string[]
-}
-
-export interface BuildInfo {
-  buildId: string
-  /** ISO time the pod's pages were built: what it serves until something revalidates it. */
-  buildTime: string
-}
+// The pod protocol's shapes come from the package the pods run, so the two sides cannot drift.
+export type { BuildInfo, RevalidateBody as RevalidateRequest } from '@freshet/next/protocol'
 
 /** Speaks the pod protocol (DESIGN.md) to one pod. Throws on a non-2xx or unreadable answer. */
 export interface PodClient {
@@ -33,18 +27,22 @@ export interface InvalidationState {
   status: 'InProgress' | 'Completed'
 }
 
-/** Work the CDN has in progress, for chunking under its limits. */
-export interface CdnLoad {
-  paths: number
-  wildcards: number
-}
+export type { CdnLimits, CdnLoad } from '../core/cdn-chunks.ts'
 
 /**
- * A CDN distribution. Errors are `CdnError`s that say whether waiting and retrying can help.
+ * A cache layer in front of the pods (a CDN distribution, a zone, a service, Varnish). Errors are
+ * `CdnError`s that say whether waiting and retrying can help; their message names the target.
+ * Items are paths (`/a`), prefix wildcards (`/a*`) and cache tags (`#tag`).
  */
 export interface CdnTarget {
+  /** The kind: `cloudfront`, `varnish`, `cloudflare`, `fastly`, `akamai`. */
   readonly name: string
+  /** This instance (distribution id, zone id, service id, host): unique among the targets. */
   readonly distributionId: string
+  /** Items per request; with `load()`, also what may be in progress at once. */
+  readonly limits: CdnLimits
+  /** Inner layers (lower) are purged and confirmed before outer ones: Varnish 1, CDNs 2. */
+  readonly layer: number
   create(request: InvalidationRequest, signal: AbortSignal): Promise<InvalidationState>
   get(invalidationId: string, signal: AbortSignal): Promise<InvalidationState>
   /** Paths and wildcards currently in progress, when the CDN can tell. */

@@ -1,5 +1,5 @@
 /** Turns what `@aws-sdk/client-cloudfront` throws into `CdnError`s that say whether to retry. */
-import { CdnError } from './types.ts'
+import { CdnError } from '../types.ts'
 
 /** Waiting helps: room frees up as invalidations complete, throttling and 5xx pass. */
 const RETRYABLE = new Set([

@@ -84,6 +84,12 @@ function withRetry<T>(
     maxTimeout: policy.maxTimeoutMs,
     randomize: true,
     signal,
+    // The layer said how long to wait (429 Retry-After): wait that long before p-retry's backoff.
+    onFailedAttempt: async ({ error }) => {
+      const wait = error instanceof CdnError ? error.retryAfterMs : undefined
+      if (wait && wait > 0 && error instanceof CdnError && error.code !== NO_ROOM)
+        await delay(Math.min(wait, 60_000), undefined, { signal })
+    },
     // No room is not a failure to retry blindly: the caller waits for room instead.
     shouldRetry: ({ error }) =>
       error instanceof CdnError && error.retryable && error.code !== NO_ROOM,

@@ -1,8 +1,8 @@
 import { startTestPod, type TestPod } from '@freshet/emulators/pods'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deliverToPod, deliverToPods, splitRequest } from './nextjs-pods.ts'
-import { createPodClient } from './pod-client.ts'
+import { createPodClient } from './client.ts'
+import { deliverToPod, deliverToPods, splitRequest } from './fanout.ts'
 
 const retry = { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 }
 

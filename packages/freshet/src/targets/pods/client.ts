@@ -1,8 +1,8 @@
 import { Agent, request } from 'undici'
 import { z } from 'zod'
-import type { PodAnswer } from '../core/domain.ts'
-import type { Pod } from '../discovery/types.ts'
-import type { BuildInfo, PodClient, RevalidateRequest } from './types.ts'
+import type { PodAnswer } from '../../core/domain.ts'
+import type { Pod } from '../../discovery/types.ts'
+import type { BuildInfo, PodClient, RevalidateRequest } from '../types.ts'
 
 const result = z.object({ ok: z.boolean(), error: z.string().optional() })
 const answerSchema = z.object({

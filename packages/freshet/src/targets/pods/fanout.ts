@@ -1,8 +1,8 @@
 import pLimit from 'p-limit'
 import pRetry from 'p-retry'
-import type { DeliveryStatus, PodAnswer } from '../core/domain.ts'
-import type { Pod } from '../discovery/types.ts'
-import type { PodClient, RevalidateRequest } from './types.ts'
+import type { DeliveryStatus, PodAnswer } from '../../core/domain.ts'
+import type { Pod } from '../../discovery/types.ts'
+import type { PodClient, RevalidateRequest } from '../types.ts'
 
 export interface PodRetryPolicy {
   attempts: number

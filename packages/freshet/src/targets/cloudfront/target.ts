@@ -15,9 +15,9 @@ import {
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront'
 import { z } from 'zod'
-import { loadOf } from '../core/cdn-chunks.ts'
-import { toCdnError } from './cloudfront-errors.ts'
-import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from './types.ts'
+import { type CdnLimits, cloudFrontLimits, loadOf } from '../../core/cdn-chunks.ts'
+import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from '../types.ts'
+import { toCdnError } from './errors.ts'
 
 export const cloudFrontOptions = z
   .strictObject({
@@ -83,6 +83,8 @@ export type CloudFrontOptions = z.infer<typeof cloudFrontOptions>
 export interface CloudFrontTargetOptions {
   client: CloudFrontClient
   distributionId: string
+  /** Paths and wildcards per invalidation and in progress (default: CloudFront's 3,000 and 15). */
+  limits?: CdnLimits
 }
 
 /** `CdnLoad` plus the CallerReferences in progress, so a re-submission need not wait for room. */
@@ -172,6 +174,8 @@ export function cloudFrontTarget(options: CloudFrontTargetOptions): CloudFrontTa
   return {
     name: 'cloudfront',
     distributionId,
+    limits: options.limits ?? cloudFrontLimits,
+    layer: 2,
     async create(request, signal) {
       const answer = await send('CreateInvalidation', signal, () =>
         client.send(

@@ -1,8 +1,8 @@
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront'
 import { type CloudFrontEmulator, startCloudFrontEmulator } from '@freshet/emulators/cloudfront'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cloudFrontOptions, cloudFrontTarget } from './cloudfront.ts'
-import { CdnError } from './types.ts'
+import { CdnError } from '../types.ts'
+import { cloudFrontOptions, cloudFrontTarget } from './target.ts'
 
 const DIST = 'E2TARGET'
 const signal = new AbortController().signal

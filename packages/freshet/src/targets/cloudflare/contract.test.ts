@@ -1,0 +1,37 @@
+import { startCloudflareEmulator } from '@freshet/emulators/cloudflare'
+import { targetContract } from '../contract.ts'
+import { cloudflareLimits, cloudflareOptions, cloudflareTarget } from './target.ts'
+
+const ZONE = '023e105f4ecef8ad9ca31a8372d0c353'
+const BASE = 'https://www.example.com'
+
+targetContract(
+  'cloudflare',
+  async () => {
+    const emulator = await startCloudflareEmulator({ zoneId: ZONE, apiToken: 'good-token' })
+    const options = (apiToken: string) =>
+      cloudflareOptions.parse({ zoneId: ZONE, apiToken, apiUrl: emulator.apiUrl, baseUrls: [BASE] })
+    // Back from Cloudflare's spelling to freshet's items.
+    const purged = () =>
+      emulator.purges.flatMap(({ kind, values }) =>
+        values.map((v) =>
+          kind === 'files'
+            ? v.slice(BASE.length)
+            : kind === 'prefixes'
+              ? `${v.slice('www.example.com'.length)}*`
+              : `#${v}`,
+        ),
+      )
+    return {
+      target: cloudflareTarget(options('good-token')),
+      refused: cloudflareTarget(options('wrong-token')),
+      purged,
+      accepted: () => emulator.stats.accepted,
+      overLimit: () => emulator.stats.overLimit,
+      throttleNext: (count) => emulator.faults.throttleNext(count),
+      failNext: (count) => emulator.faults.failNext(count),
+      teardown: () => emulator.close(),
+    }
+  },
+  { tags: true, wildcards: true, tracked: false, idempotent: false, limits: cloudflareLimits },
+)
