@@ -74,7 +74,7 @@ export async function createService(
   const { pipeline, sweeper } = built
   const publishRules = directusPublishRules(config.sources.directus?.schedule, config.routes)
   let accepting = true
-  const metrics = createMetrics(lifecycle)
+  const metrics = createMetrics(lifecycle, { db, now })
   countCatchUps(lifecycle, metrics.registry)
   const app = createApp({
     db,

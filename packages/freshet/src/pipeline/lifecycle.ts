@@ -47,7 +47,8 @@ export interface LifecycleEvents {
   'cdn:billed': [{ batchId: string; distributionId: string; paths: number }]
   'cdn:completed': [{ batchId: string; distributionId: string; invalidationId: string }]
   'batch:completed': [{ batchId: string; events: number; ms: number }]
-  'batch:failed': [{ batchId: string; stage: string; error: string }]
+  /** `first`: the batch had not failed before (a batch retried by hand can fail again). */
+  'batch:failed': [{ batchId: string; stage: string; error: string; first: boolean }]
   /**
    * Every event of a batch ended with it: one announcement per batch, not per event (a batch
    * can hold thousands, and from the pipeline thread each announcement is a message).
@@ -59,6 +60,8 @@ export interface LifecycleEvents {
       ids: string[]
       /** How many of them came from each source. */
       sources: Record<string, number>
+      /** Each event's time from its webhook to this end, by source. */
+      ms: Record<string, number[]>
     },
   ]
   'pipeline:error': [{ where: string; error: unknown }]

@@ -158,11 +158,24 @@ export async function advanceBatch(
   return rows[0]
 }
 
-export async function failBatch(db: Db, batchId: string, stage: string, error: string, now: Date) {
-  await db.query(
-    `UPDATE batches SET status = 'failed', failed_stage = $2, error = $3, finished_at = $4 WHERE id = $1`,
+/**
+ * Fails a batch that has not ended. Answers whether this is the batch's first failure (a batch
+ * retried by hand keeps its `failed_stage`), undefined when it had already ended.
+ */
+export async function failBatch(
+  db: Db,
+  batchId: string,
+  stage: string,
+  error: string,
+  now: Date,
+): Promise<{ first: boolean } | undefined> {
+  const rows = await db.query<{ first: boolean }>(
+    `UPDATE batches b SET status = 'failed', failed_stage = $2, error = $3, finished_at = $4
+     FROM (SELECT failed_stage IS NULL AS first FROM batches WHERE id = $1) before
+     WHERE b.id = $1 AND b.status NOT IN ('completed', 'failed') RETURNING before.first`,
     [batchId, stage, error, now.toISOString()],
   )
+  return rows[0]
 }
 
 /** Puts a failed batch back at the stage that failed, for a retry by hand. */

@@ -92,10 +92,10 @@ const eventColumns = `e.id, e.source, e.received_at, e.body_digest, e.delivery_k
 
 const eventsWithBatch = 'events e LEFT JOIN batches b ON b.id = e.batch_id'
 
-/** The events a batch holds, by id and source: what its end announces. */
+/** The events a batch holds, by id, source and arrival: what its end announces. */
 export async function eventsOfBatch(db: Db, batchId: string) {
-  return db.query<{ id: string; source: string }>(
-    'SELECT id, source FROM events WHERE batch_id = $1',
+  return db.query<{ id: string; source: string; received_at: Date }>(
+    'SELECT id, source, received_at FROM events WHERE batch_id = $1',
     [batchId],
   )
 }
