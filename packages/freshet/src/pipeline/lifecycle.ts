@@ -24,6 +24,18 @@ export interface LifecycleEvents {
       error?: string | undefined
     },
   ]
+  /** A pod's call failed and another attempt follows at `nextAt` (attempt n of at most `of`). */
+  'pod:retrying': [
+    {
+      batchId: string
+      podId: string
+      url: string
+      attempt: number
+      of: number
+      error: string
+      nextAt: string
+    },
+  ]
   'pods:confirmed': [{ batchId: string; pods: number }]
   /** Discovery reports a pod it did not list before: it catches up before it counts current. */
   'pod:joined': [{ podId: string; url: string }]
@@ -82,6 +94,7 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'stage:skipped': true,
   'stage:retrying': true,
   'pod:delivered': true,
+  'pod:retrying': true,
   'pods:confirmed': true,
   'pod:joined': true,
   'pod:caught-up': true,

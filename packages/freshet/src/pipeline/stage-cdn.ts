@@ -1,4 +1,5 @@
 import { cdnItems } from '../core/cdn-items.ts'
+import { noteStage } from '../store/batches.ts'
 import { recordInvalidation } from '../store/invalidations.ts'
 import { submitInvalidations } from '../targets/cloudfront-submit.ts'
 import { CdnError } from '../targets/types.ts'
@@ -17,14 +18,25 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
     paths: (batch.plan?.paths ?? []).map((p) => p.value),
     tags: (batch.plan?.tags ?? []).map((t) => t.value),
   }
+  const notSent: NotSent[] = []
   try {
-    for (const distribution of ctx.cdn) await submit(ctx, batchId, distribution, plan, signal)
+    for (const distribution of ctx.cdn)
+      notSent.push(...(await submit(ctx, batchId, distribution, plan, signal)))
   } catch (error) {
     if (error instanceof CdnError && !error.retryable)
       return fail(ctx, batchId, 'cdn', error.message)
     throw error
   }
-  await advance(ctx, batchId, 'cdn', 'tracking', { job: { batchId, poll: 0 } })
+  await advance(ctx, batchId, 'cdn', 'tracking', {
+    job: { batchId, poll: 0 },
+    ...(notSent.length > 0 ? { write: (tx) => noteStage(tx, batchId, 'cdn', { notSent }) } : {}),
+  })
+}
+
+interface NotSent {
+  target: string
+  value: string
+  reason: string
 }
 
 async function submit(
@@ -35,12 +47,16 @@ async function submit(
   signal: AbortSignal,
 ) {
   const { target } = distribution
-  const { items } = cdnItems(plan, {
+  const { items, notes } = cdnItems(plan, {
     tags: distribution.tags,
     rscVariants: distribution.rscVariants,
     ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
   })
-  if (items.length === 0) return
+  // Tags a target without cache tags never gets: the page marks them in the plan.
+  const notSent = notes
+    .filter((n) => n.reason === 'tags-unsupported')
+    .map((n) => ({ target: target.distributionId, value: n.value, reason: n.message }))
+  if (items.length === 0) return notSent
   await submitInvalidations({
     target,
     batchId,
@@ -73,4 +89,5 @@ async function submit(
         })
     },
   })
+  return notSent
 }

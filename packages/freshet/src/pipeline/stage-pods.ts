@@ -39,6 +39,16 @@ export async function runPodsStage(ctx: PipelineContext, batchId: string, signal
       partSize: pods.itemsPerRequest,
       signal,
       onResult: (delivery) => writer.add(delivery),
+      onRetry: (r) =>
+        ctx.lifecycle.emit('pod:retrying', {
+          batchId,
+          podId: r.pod.id,
+          url: r.pod.url,
+          attempt: r.attempt,
+          of: r.of,
+          error: r.error,
+          nextAt: r.nextAt,
+        }),
     })
     await writer.done()
     for (const r of results) if (r.status === 'confirmed') confirmed.add(r.pod.id)
@@ -130,7 +140,13 @@ async function failUnlessGone(
     await recordDelivery(ctx.db, batchId, { ...gone, status: 'dropped', attempts: 0 }, ctx.now())
   }
   if (stillThere.length > 0) {
-    const named = stillThere.map((f) => `${f.pod.id} (${f.error ?? 'failed'})`).join('; ')
+    // A pod's error already names freshet, the stage and the pod: said once, not twice.
+    const named = stillThere
+      .map(
+        (f) =>
+          `${f.pod.id} (${(f.error ?? 'failed').replace(`[freshet] [pods] ${f.pod.id}: `, '')})`,
+      )
+      .join('; ')
     throw new Error(`[freshet] [pods] not confirmed by ${stillThere.length} pod(s): ${named}`)
   }
 }

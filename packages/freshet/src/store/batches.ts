@@ -7,7 +7,16 @@ export interface BatchRow {
   status: BatchStatus
   plan: Plan | null
   /** Per stage: when it started and ended, and whether it was skipped (and why). */
-  stages: Record<string, { startedAt?: string; endedAt?: string; skipped?: string }>
+  stages: Record<
+    string,
+    {
+      startedAt?: string
+      endedAt?: string
+      skipped?: string
+      /** cdn: plan entries a target was not sent, and why (tags without cache tags, say). */
+      notSent?: { target: string; value: string; reason: string }[]
+    }
+  >
   failed_stage: string | null
   error: string | null
   cdn_started_at: Date | null
@@ -187,4 +196,13 @@ export async function reopenBatch(db: Db, batchId: string): Promise<string | und
     [batchId],
   )
   return rows[0]?.failed_stage
+}
+
+/** Adds facts to a stage's record (what the cdn stage did not send, say), keeping the rest. */
+export async function noteStage(db: Db, batchId: string, stage: string, facts: object) {
+  await db.query(
+    `UPDATE batches SET stages = stages || jsonb_build_object($2::text,
+       coalesce(stages -> $2, '{}'::jsonb) || $3::jsonb) WHERE id = $1`,
+    [batchId, stage, JSON.stringify(facts)],
+  )
 }

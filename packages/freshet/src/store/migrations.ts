@@ -103,6 +103,17 @@ export const migrations: Migration[] = [
         WHERE status NOT IN ('completed', 'failed');
     `,
   },
+  {
+    version: 13,
+    name: 'pod attempts; plans searchable by path and tag',
+    // Each attempt of a pod call ({at, ms, ok, error}) for the page's waterfall; "what purged
+    // this URL?" finds the plans holding a path or a tag through these indexes.
+    sql: `
+      ALTER TABLE pod_deliveries ADD COLUMN attempt_log jsonb NOT NULL DEFAULT '[]';
+      CREATE INDEX batches_plan_paths ON batches USING gin ((plan -> 'paths') jsonb_path_ops);
+      CREATE INDEX batches_plan_tags ON batches USING gin ((plan -> 'tags') jsonb_path_ops);
+    `,
+  },
 ]
 
 /** Applies pending migrations in order, each in its own transaction. Safe to run concurrently. */
