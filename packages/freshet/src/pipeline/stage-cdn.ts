@@ -55,7 +55,11 @@ async function submit(
   // Tags a target without cache tags never gets: the page marks them in the plan.
   const notSent = notes
     .filter((n) => n.reason === 'tags-unsupported')
-    .map((n) => ({ target: target.distributionId, value: n.value, reason: n.message }))
+    .map((n) => ({
+      target: target.distributionId,
+      value: n.value,
+      reason: 'no cache tags configured',
+    }))
   if (items.length === 0) return notSent
   await submitInvalidations({
     target,

@@ -141,12 +141,14 @@ async function failUnlessGone(
   }
   if (stillThere.length > 0) {
     // A pod's error already names freshet, the stage and the pod: said once, not twice.
-    const named = stillThere
-      .map(
-        (f) =>
-          `${f.pod.id} (${(f.error ?? 'failed').replace(`[freshet] [pods] ${f.pod.id}: `, '')})`,
-      )
-      .join('; ')
+    const named = stillThere.map((f) => `${f.pod.id} (${ownError(f)})`).join('; ')
     throw new Error(`[freshet] [pods] not confirmed by ${stillThere.length} pod(s): ${named}`)
   }
+}
+
+/** A pod's error without the `[freshet] [pods] <pod>` its summary already says. */
+function ownError(delivery: PodDelivery) {
+  const error = delivery.error ?? 'failed'
+  const prefix = `[freshet] [pods] ${delivery.pod.id}`
+  return error.startsWith(prefix) ? error.slice(prefix.length).replace(/^:?\s*/, '') : error
 }
