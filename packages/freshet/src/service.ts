@@ -103,7 +103,7 @@ export async function createService(
   // Kubernetes discovery outside a cluster without a kubeconfig: the discovery says it once (as a
   // pipeline error); /readyz stays false, as no pod can be found.
   const discoveryProblem = config.pods?.discovery.kubernetes ? kubeConfigProblem() : undefined
-  const metrics = createMetrics(lifecycle)
+  const metrics = createMetrics(lifecycle, { db, now })
   countCatchUps(lifecycle, metrics.registry)
   countReconciles(lifecycle, metrics.registry)
   const app = createApp({

@@ -22,6 +22,8 @@ export async function startHarness(
     completeAfterMs?: number
     overrides?: Partial<ConfigInput>
     store?: ConfigInput['store']
+    /** Each pod call's retries (the default retries fast: 2 attempts, 10–20 ms apart). */
+    podRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number; timeoutMs: number }
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-'))
@@ -43,7 +45,12 @@ export async function startHarness(
       pods: {
         token: POD_TOKEN,
         discovery: { static: pods.map((p) => p.url) },
-        retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20, timeoutMs: 2000 },
+        retry: options.podRetry ?? {
+          attempts: 2,
+          initialDelayMs: 10,
+          maxDelayMs: 20,
+          timeoutMs: 2000,
+        },
         stageAttempts: 2,
       },
       cdn: { cloudfront: { distributionId: DISTRIBUTION, pollInitialMs: 50, pollMaxMs: 200 } },

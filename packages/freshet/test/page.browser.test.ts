@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -17,7 +17,10 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ]
-const SCREENSHOT = '/tmp/freshet-page.png'
+/** Screenshots of each state, kept as test artifacts (the folder is ignored by git). */
+const ARTIFACTS = new URL('./artifacts/page/', import.meta.url).pathname
+const SCREENSHOT = `${ARTIFACTS}freshet-page.png`
+const shot = (name: string) => `${ARTIFACTS}${name}.png`
 /** Data that would become markup if the page ever parsed it as HTML. */
 const HOSTILE_PATH = '/<img src=x id=injected>'
 
@@ -29,7 +32,8 @@ function listen(fetch: (request: Request) => Response | Promise<Response>) {
   })
 }
 
-describe('the web page, in Chromium', () => {
+// The machine these run on may be busy (2 shared cores): generous limits, never a timing assertion.
+describe('the web page, in Chromium', { timeout: 120_000 }, () => {
   let h: Harness
   let server: ServerType
   let base: string
@@ -42,7 +46,13 @@ describe('the web page, in Chromium', () => {
         `[freshet] [page test] ${CHROMIUM} is missing: run scripts/ensure-chromium.sh (installs Debian's chromium)`,
       )
     }
-    h = await startHarness({ pods: 3, completeAfterMs: 300 })
+    mkdirSync(ARTIFACTS, { recursive: true })
+    // Pod retries slow enough to watch: 3 attempts, about a second apart.
+    h = await startHarness({
+      pods: 3,
+      completeAfterMs: 300,
+      podRetry: { attempts: 3, initialDelayMs: 800, maxDelayMs: 1200, timeoutMs: 2000 },
+    })
     ;({ server, url: base } = await listen(h.service.app.fetch))
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
   })
@@ -53,9 +63,13 @@ describe('the web page, in Chromium', () => {
   })
 
   /** A fresh tab (own sessionStorage) that records script errors and CSP violations. */
-  async function openPage(url = base): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  async function openPage(url = base, width = 1280): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height: 900 } })
     const page = await context.newPage()
+    // The token travels only in headers, never in an address.
+    page.on('request', (request) => {
+      if (request.url().includes(ADMIN)) problems.push(`token in a URL: ${request.url()}`)
+    })
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
     page.on('console', (message) => {
       // 401s are expected where a test sends a wrong token; everything else is a fault.
@@ -88,7 +102,7 @@ describe('the web page, in Chromium', () => {
     expect(await page.getByLabel('Admin token').isVisible()).toBe(true)
     expect(await page.locator('#main').isVisible()).toBe(false)
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
-    await page.screenshot({ path: SCREENSHOT.replace('.png', '-token.png') })
+    await page.screenshot({ path: shot('token') })
     await page.context().close()
   })
 
@@ -103,7 +117,7 @@ describe('the web page, in Chromium', () => {
 
     // Auto-refresh brings the new event into the list.
     await page.getByRole('button', { name: `Open event ${id}` }).click({ timeout: 10_000 })
-    await expect.poll(() => detailStatus(page).textContent(), { timeout: 20_000 }).toBe('completed')
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 40_000 }).toBe('completed')
 
     const plan = page.getByRole('table', { name: /^Paths/ })
     expect(await plan.textContent()).toContain('/articles/hello')
@@ -138,13 +152,25 @@ describe('the web page, in Chromium', () => {
     const id = await sendWebhook({ paths: ['/only-when-every-pod-confirms'] })
     await page.goto(`${base}#event=${id}`)
     await expect.poll(() => detailStatus(page).textContent(), { timeout: 30_000 }).toBe('failed')
-    expect(await page.locator('#detail [role=alert]').textContent()).toContain(bad?.id)
-    await page.screenshot({ path: SCREENSHOT.replace('.png', '-failed.png'), fullPage: true })
+    const failure = (await page.locator('#detail [role=alert]').textContent()) ?? ''
+    expect(failure).toContain(bad?.id)
+    // Said once: freshet's prefix and the pod's error are not repeated.
+    expect(failure.split('[freshet] [pods]').length - 1).toBe(1)
+    // The failed stage has its end and its duration, in milliseconds.
+    const podsStep = page.locator('.step', { hasText: 'Pods revalidated' })
+    expect(await podsStep.locator('.times').first().textContent()).toMatch(
+      /failed \d\d:\d\d:\d\d\.\d{3} \(\d+(\.\d{3})? m?s\)/,
+    )
+    // Each attempt of the failing pod is its own bar, with its error.
+    const attempts = page.locator('.wf-row-pod', { hasText: `pod ${bad?.id}` })
+    expect(await attempts.count()).toBeGreaterThanOrEqual(3)
+    expect(await attempts.first().textContent()).toContain('(failed)')
+    await page.screenshot({ path: shot('failed'), fullPage: true })
 
     bad?.heal()
     await page.getByRole('button', { name: 'Retry this event' }).click()
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Retrying event')
-    await expect.poll(() => detailStatus(page).textContent(), { timeout: 20_000 }).toBe('completed')
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 40_000 }).toBe('completed')
     await page.context().close()
   })
 
@@ -155,7 +181,7 @@ describe('the web page, in Chromium', () => {
     await page.getByLabel('Tags, one per line').fill('manual:1')
     await page.getByRole('button', { name: 'Purge every pod, then the CDN' }).click()
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Purge accepted')
-    await expect.poll(() => detailStatus(page).textContent(), { timeout: 20_000 }).toBe('completed')
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 40_000 }).toBe('completed')
     const created = h.cloudfront.distributions.get(DISTRIBUTION)?.invalidations ?? []
     expect(created.some((i) => i.items.includes('/by-hand/too'))).toBe(true)
     await page.context().close()
@@ -179,6 +205,159 @@ describe('the web page, in Chromium', () => {
 
     await page.getByLabel('Status').selectOption('failed')
     await expect.poll(() => page.locator('#events').textContent()).toContain('No failed events.')
+    await page.context().close()
+  })
+
+  it('draws the event as a waterfall in milliseconds, and marks tags CloudFront was not sent', async () => {
+    const page = await openPage()
+    await signIn(page)
+    const id = await sendWebhook({ paths: ['/waterfall'], tags: ['no-cache-tags'] })
+    await page.goto(`${base}#event=${id}`)
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 40_000 }).toBe('completed')
+    const labels = await page.locator('.wf-row .wf-label').allTextContents()
+    expect(labels[0]).toContain('waiting to be batched')
+    for (const stage of ['planning', 'pods', 'cdn', 'tracking'])
+      expect(labels.some((l) => l.startsWith(stage))).toBe(true)
+    expect(labels.filter((l) => l.startsWith('pod ')).length).toBe(3)
+    expect(labels.some((l) => l.startsWith(`${DISTRIBUTION} · chunk 0`))).toBe(true)
+    for (const text of await page.locator('.wf-time').allTextContents())
+      expect(text).toMatch(/^\+\d+(\.\d{3})? m?s, \d+(\.\d{3})? m?s$/)
+    // The harness's distribution names no cache-tag header: the tag is marked, not silently dropped.
+    const tags = page.getByRole('table', { name: /^Tags/ })
+    expect(await tags.textContent()).toContain(
+      `Not sent to ${DISTRIBUTION}: no cache tags configured`,
+    )
+    // List and detail agree.
+    expect(await page.locator('#events tr.selected .badge').textContent()).toBe('completed')
+    await page.screenshot({ path: shot('waterfall'), fullPage: true })
+    await page.context().close()
+  })
+
+  it('shows a pod being retried while it happens, live, then the event completing', async () => {
+    const bad = h.pods[1]
+    bad?.fail()
+    const page = await openPage()
+    await signIn(page)
+    await expect.poll(() => page.locator('#live-state').textContent()).toBe('live')
+    const id = await sendWebhook({ paths: ['/live-retry'] })
+    await page.goto(`${base}#event=${id}`)
+    const retrying = page.locator('.wf-row-retry', { hasText: `pod ${bad?.id}` })
+    await expect.poll(() => retrying.count(), { timeout: 40_000 }).toBe(1)
+    const text = (await retrying.textContent()) ?? ''
+    expect(text).toMatch(/attempt [12] of 3 failed: .+ · next try \d\d:\d\d:\d\d\.\d{3}/)
+    // Meanwhile the list shows what the detail shows.
+    for (let i = 0; i < 5; i++) {
+      const [listed, detailed] = await page.evaluate(() => [
+        document.querySelector('#events tr.selected .badge')?.textContent,
+        document.querySelector('#detail-title .badge')?.textContent,
+      ])
+      expect(listed).toBe(detailed)
+    }
+    await page.screenshot({ path: shot('retrying'), fullPage: true })
+    bad?.heal()
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 30_000 }).toBe('completed')
+    expect(await retrying.count()).toBe(0)
+    await page.context().close()
+  })
+
+  it('answers "what purged this URL?" by path and by tag, newest first, with the reason', async () => {
+    const older = await sendWebhook({ paths: ['/searched'], tags: ['searched:1'] })
+    await h.settle(older)
+    const newer = await sendWebhook({ paths: ['/searched', '/other'] })
+    await h.settle(newer)
+    const page = await openPage()
+    await signIn(page)
+    await page.getByLabel('Path or tag').fill('/searched')
+    await page.getByRole('button', { name: 'Find purges' }).click()
+    const results = page.locator('#search-results')
+    await expect.poll(() => results.textContent()).toContain('was purged 2 time(s)')
+    const items = results.locator('.purges > li')
+    expect(await items.nth(0).getByRole('button').getAttribute('aria-label')).toBe(
+      `Open event ${newer}`,
+    )
+    expect(await items.nth(1).getByRole('button').getAttribute('aria-label')).toBe(
+      `Open event ${older}`,
+    )
+    expect(await items.nth(0).textContent()).toContain('Why: explicit')
+    expect(await items.nth(0).textContent()).toMatch(/pods: completed/)
+    expect(await items.nth(0).textContent()).toContain(`${DISTRIBUTION}: completed`)
+    await page.screenshot({ path: shot('search-path'), fullPage: true })
+
+    await page.getByLabel('Search by').selectOption('tag')
+    await page.getByLabel('Path or tag').fill('searched:1')
+    await page.getByRole('button', { name: 'Find purges' }).click()
+    await expect.poll(() => results.textContent()).toContain('was purged 1 time(s)')
+    // Opening a result opens the event.
+    await items.nth(0).getByRole('button').click()
+    await expect.poll(() => page.locator('#detail-title').textContent()).toContain(older)
+    await page.screenshot({ path: shot('search-tag'), fullPage: true })
+    await page.context().close()
+  })
+
+  it('filters by source and time, and retries every failed event shown at once', async () => {
+    const bad = h.pods[0]
+    bad?.fail()
+    const failed = await Promise.all([1, 2].map((n) => sendWebhook({ paths: [`/bulk/${n}`] })))
+    await Promise.all(failed.map((id) => h.settle(id, 40_000)))
+    bad?.heal()
+    const page = await openPage()
+    await signIn(page)
+    await page.getByLabel('Source').fill('manual')
+    await page.getByLabel('Source').press('Enter')
+    await page.getByLabel('Source').blur()
+    await expect
+      .poll(async () =>
+        (await page.locator('#events tbody tr').allTextContents()).every((t) =>
+          t.includes('manual'),
+        ),
+      )
+      .toBe(true)
+    await page.getByLabel('Source').fill('')
+    await page.getByLabel('Source').blur()
+    await page.getByLabel('Received since').selectOption('15')
+    await page.getByLabel('Status').selectOption('failed')
+    await expect.poll(() => page.locator('#events tbody tr').count()).toBeGreaterThanOrEqual(2)
+    await page.screenshot({ path: shot('filtered-failed'), fullPage: true })
+    await page.getByRole('button', { name: 'Retry failed events shown' }).click()
+    await expect
+      .poll(() => page.getByRole('status').first().textContent())
+      .toMatch(/Retrying [2-9]\d* failed event/)
+    for (const id of failed) expect((await h.settle(id, 40_000)).status).toBe('completed')
+    await expect
+      .poll(() => page.locator('#events').textContent(), { timeout: 10_000 })
+      .toContain('No failed events.')
+    await page.context().close()
+  })
+
+  it('fits 420 px without sideways scrolling, and works from the keyboard', async () => {
+    const id = await sendWebhook({
+      paths: ['/narrow/a-rather-long-path-that-must-wrap-somewhere'],
+      tags: ['t'],
+    })
+    await h.settle(id)
+    const page = await openPage(base, 420)
+    await page.getByLabel('Admin token').fill(ADMIN)
+    await page.keyboard.press('Enter')
+    const open = page.getByRole('button', { name: `Open event ${id}` })
+    await open.waitFor()
+    await open.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 40_000 }).toBe('completed')
+    const widths = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      document.documentElement.clientWidth,
+    ])
+    expect(widths[0]).toBeLessThanOrEqual(widths[1] ?? 0)
+    await page.screenshot({ path: shot('narrow-420'), fullPage: true })
+    // The search form, by keyboard alone.
+    await page.getByLabel('Path or tag').focus()
+    await page.keyboard.type('/narrow/a-rather-long-path-that-must-wrap-somewhere')
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => page.locator('#search-results').textContent())
+      .toContain('was purged 1 time(s)')
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420)
+    await page.screenshot({ path: shot('narrow-420-search'), fullPage: true })
     await page.context().close()
   })
 

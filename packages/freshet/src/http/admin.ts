@@ -22,6 +22,8 @@ const listQuery = z.strictObject({
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
 })
 
 const encodeCursor = (receivedAt: Date, id: string) =>
@@ -51,10 +53,12 @@ export function adminRoutes(deps: AppDeps) {
       const issue = parsed.error.issues[0]
       throw badRequest('invalid_query', `${issue?.path.join('.') || 'query'}: ${issue?.message}`)
     }
-    const { status, source, limit, cursor } = parsed.data
+    const { status, source, limit, cursor, since, until } = parsed.data
     const rows = await listEvents(deps.db, {
       status,
       source,
+      since,
+      until,
       limit,
       before: cursor ? decodeCursor(cursor) : undefined,
     })

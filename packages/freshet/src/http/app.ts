@@ -9,6 +9,7 @@ import type { AppDeps } from './deps.ts'
 import { HttpError } from './errors.ts'
 import { healthRoutes } from './health.ts'
 import { hookRoutes } from './hooks.ts'
+import { observeRoutes } from './observe.ts'
 import { pageRoutes } from './page.ts'
 import { simulateRoutes } from './simulate.ts'
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps))
   app.route('/hooks', hookRoutes(deps))
   app.route('/api', simulateRoutes(deps))
+  app.route('/api', observeRoutes(deps))
   app.route('/api', adminRoutes(deps))
   app.route('/', pageRoutes(deps))
   app.notFound((c) =>

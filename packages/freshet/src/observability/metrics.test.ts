@@ -11,16 +11,41 @@ describe('metrics', () => {
       status: 'completed',
       ids: ['e1', 'e2', 'e3'],
       sources: { generic: 2, directus: 1 },
+      ms: { generic: [1200, 800], directus: [30_000] },
     })
     lifecycle.emit('events:finished', {
       batchId: 'b2',
       status: 'failed',
       ids: ['e4'],
       sources: { generic: 1 },
+      ms: { generic: [90_000] },
     })
     const text = await metrics.render()
     expect(text).toContain('freshet_events_total{source="generic",status="completed"} 2')
     expect(text).toContain('freshet_events_total{source="directus",status="completed"} 1')
     expect(text).toContain('freshet_events_total{source="generic",status="failed"} 1')
+    // Webhook → final status, in seconds: 0.8 and 1.2 s fall in le="2.5", 30 s does not.
+    expect(text).toContain(
+      'freshet_event_duration_seconds_bucket{le="2.5",source="generic",status="completed"} 2',
+    )
+    expect(text).toContain(
+      'freshet_event_duration_seconds_bucket{le="20",source="directus",status="completed"} 0',
+    )
+    expect(text).toContain(
+      'freshet_event_duration_seconds_sum{source="directus",status="completed"} 30',
+    )
+  })
+
+  it('counts a failed batch once, however often it is retried by hand and fails again', async () => {
+    const lifecycle = createLifecycle()
+    const metrics = createMetrics(lifecycle, { defaultMetrics: false })
+    // Every stage starts at 0, so Prometheus's increase() sees the first failure.
+    expect(await metrics.render()).toContain('freshet_batches_failed_total{stage="pods"} 0')
+    lifecycle.emit('batch:failed', { batchId: 'b1', stage: 'pods', error: 'x', first: true })
+    lifecycle.emit('batch:failed', { batchId: 'b1', stage: 'pods', error: 'x', first: false })
+    lifecycle.emit('batch:failed', { batchId: 'b1', stage: 'pods', error: 'x', first: false })
+    const text = await metrics.render()
+    expect(text).toContain('freshet_batches_failed_total{stage="pods"} 1')
+    expect(text).toContain('freshet_batches_failed_total{stage="cdn"} 0')
   })
 })

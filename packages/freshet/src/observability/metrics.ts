@@ -1,66 +1,88 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 import type { Lifecycle } from '../pipeline/lifecycle.ts'
+import type { Db } from '../store/db.ts'
+import { observeStore } from './store-metrics.ts'
 
-/** Prometheus metrics, fed by the pipeline's lifecycle events. */
-export function createMetrics(lifecycle: Lifecycle, options: { defaultMetrics?: boolean } = {}) {
+/** Stages a batch can fail at: their failure counters start at 0, so `increase()` sees the first. */
+const STAGES = ['planning', 'pods', 'cdn', 'tracking']
+
+/**
+ * Prometheus metrics, fed by the pipeline's lifecycle events; with `db`, also the backlog's age
+ * and the month's CloudFront paths, read from the store at each scrape. Names follow
+ * Prometheus's conventions: base units (`_seconds`), counters end in `_total`.
+ */
+export function createMetrics(
+  lifecycle: Lifecycle,
+  options: { defaultMetrics?: boolean; db?: Db; now?: () => Date } = {},
+) {
   const registry = new Registry()
   if (options.defaultMetrics !== false)
     collectDefaultMetrics({ register: registry, prefix: 'freshet_process_' })
+  const registers = [registry]
   const received = new Counter({
     name: 'freshet_events_received_total',
     help: 'Webhooks accepted (2xx), by source; duplicates are redeliveries answered with the first id.',
     labelNames: ['source', 'duplicate'],
-    registers: [registry],
+    registers,
   })
   const finished = new Counter({
     name: 'freshet_events_total',
     help: 'Events that reached a final status, by source and status (completed or failed).',
     labelNames: ['source', 'status'],
-    registers: [registry],
+    registers,
+  })
+  const eventDuration = new Histogram({
+    name: 'freshet_event_duration_seconds',
+    help: 'Time from an event’s webhook to its final status (completed or failed), by source and status.',
+    labelNames: ['source', 'status'],
+    buckets: [0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800],
+    registers,
   })
   const ignored = new Counter({
     name: 'freshet_events_ignored_total',
     help: 'Webhooks answered 200 ignored (drafts, saves), by source.',
     labelNames: ['source'],
-    registers: [registry],
+    registers,
   })
   const stages = new Histogram({
     name: 'freshet_stage_duration_seconds',
-    help: 'Time one run of a stage took.',
+    help: 'Time one successful run of a stage took, by stage (planning, pods, cdn, tracking).',
     labelNames: ['stage'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
+    registers,
   })
   const deliveries = new Counter({
     name: 'freshet_pod_deliveries_total',
     help: 'Pod revalidations by outcome (confirmed, failed, dropped).',
     labelNames: ['outcome'],
-    registers: [registry],
+    registers,
   })
   const cdnCalls = new Counter({
     name: 'freshet_cloudfront_calls_total',
-    help: 'CloudFront API calls by operation and outcome (ok or the error code).',
+    help: 'CloudFront API calls by operation and outcome (ok or the error code, e.g. Throttling).',
     labelNames: ['operation', 'outcome'],
-    registers: [registry],
+    registers,
   })
   const billed = new Counter({
     name: 'freshet_cloudfront_paths_billed_total',
     help: 'Paths (a wildcard or #tag counts one) in the invalidations freshet created, by distribution. CloudFront bills each past 1,000 a month.',
     labelNames: ['distribution'],
-    registers: [registry],
+    registers,
   })
   const failures = new Counter({
     name: 'freshet_batches_failed_total',
-    help: 'Batches that failed (retries exhausted or a permanent error), by stage. Retry by hand.',
+    help: 'Batches that failed (retries exhausted or a permanent error), by the stage they failed at. Each batch counts once: a batch retried by hand that fails again is not counted again.',
     labelNames: ['stage'],
-    registers: [registry],
+    registers,
   })
   const retries = new Counter({
     name: 'freshet_stage_retries_total',
-    help: 'Stage attempts that failed and will be retried, by stage.',
+    help: 'Stage runs that failed and will be retried, by stage.',
     labelNames: ['stage'],
-    registers: [registry],
+    registers,
   })
+  for (const stage of STAGES) failures.inc({ stage }, 0)
+  deliveries.inc({ outcome: 'failed' }, 0)
 
   lifecycle.on('event:received', (e) =>
     received.inc({ source: e.source, duplicate: String(e.duplicate) }),
@@ -69,13 +91,18 @@ export function createMetrics(lifecycle: Lifecycle, options: { defaultMetrics?: 
   lifecycle.on('events:finished', (e) => {
     for (const [source, count] of Object.entries(e.sources))
       finished.inc({ source, status: e.status }, count)
+    for (const [source, times] of Object.entries(e.ms))
+      for (const ms of times) eventDuration.observe({ source, status: e.status }, ms / 1000)
   })
   lifecycle.on('stage:ended', (e) => stages.observe({ stage: e.stage }, e.ms / 1000))
   lifecycle.on('stage:retrying', (e) => retries.inc({ stage: e.stage }))
   lifecycle.on('pod:delivered', (e) => deliveries.inc({ outcome: e.status }))
   lifecycle.on('cdn:call', (e) => cdnCalls.inc({ operation: e.operation, outcome: e.outcome }))
   lifecycle.on('cdn:billed', (e) => billed.inc({ distribution: e.distributionId }, e.paths))
-  lifecycle.on('batch:failed', (e) => failures.inc({ stage: e.stage }))
+  lifecycle.on('batch:failed', (e) => {
+    if (e.first) failures.inc({ stage: e.stage })
+  })
+  if (options.db) observeStore(registry, options.db, options.now ?? (() => new Date()))
 
   return { contentType: registry.contentType, render: () => registry.metrics(), registry }
 }

@@ -24,6 +24,18 @@ export interface LifecycleEvents {
       error?: string | undefined
     },
   ]
+  /** A pod's call failed and another attempt follows at `nextAt` (attempt n of at most `of`). */
+  'pod:retrying': [
+    {
+      batchId: string
+      podId: string
+      url: string
+      attempt: number
+      of: number
+      error: string
+      nextAt: string
+    },
+  ]
   'pods:confirmed': [{ batchId: string; pods: number }]
   /** Discovery reports a pod it did not list before: it catches up before it counts current. */
   'pod:joined': [{ podId: string; url: string }]
@@ -47,7 +59,8 @@ export interface LifecycleEvents {
   'cdn:billed': [{ batchId: string; distributionId: string; paths: number }]
   'cdn:completed': [{ batchId: string; distributionId: string; invalidationId: string }]
   'batch:completed': [{ batchId: string; events: number; ms: number }]
-  'batch:failed': [{ batchId: string; stage: string; error: string }]
+  /** `first`: the batch had not failed before (a batch retried by hand can fail again). */
+  'batch:failed': [{ batchId: string; stage: string; error: string; first: boolean }]
   /**
    * Every event of a batch ended with it: one announcement per batch, not per event (a batch
    * can hold thousands, and from the pipeline thread each announcement is a message).
@@ -59,6 +72,8 @@ export interface LifecycleEvents {
       ids: string[]
       /** How many of them came from each source. */
       sources: Record<string, number>
+      /** Each event's time from its webhook to this end, by source. */
+      ms: Record<string, number[]>
     },
   ]
   'pipeline:error': [{ where: string; error: unknown }]
@@ -93,6 +108,7 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'stage:skipped': true,
   'stage:retrying': true,
   'pod:delivered': true,
+  'pod:retrying': true,
   'pods:confirmed': true,
   'pod:joined': true,
   'pod:caught-up': true,

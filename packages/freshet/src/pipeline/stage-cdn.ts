@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pollDelayMs } from '../core/cdn-chunks.ts'
 import { cdnItems } from '../core/cdn-items.ts'
+import { noteStage } from '../store/batches.ts'
 import { markInvalidation, recordInvalidation } from '../store/invalidations.ts'
 import { checkInvalidations, submitInvalidations } from '../targets/submit.ts'
 import { CdnError } from '../targets/types.ts'
@@ -19,6 +20,7 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
     paths: (batch.plan?.paths ?? []).map((p) => p.value),
     tags: (batch.plan?.tags ?? []).map((t) => t.value),
   }
+  const notSent: NotSent[] = []
   try {
     // Inner layers first, each confirmed before the next layer out: an outer cache that refills
     // from a stale inner one would keep the old page.
@@ -26,8 +28,11 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
     for (const [index, layer] of layers.entries()) {
       const inLayer = ctx.cdn.filter((d) => d.target.layer === layer)
       const records: { distribution: CdnDistribution; ids: string[] }[] = []
-      for (const distribution of inLayer)
-        records.push({ distribution, ids: await submit(ctx, batchId, distribution, plan, signal) })
+      for (const distribution of inLayer) {
+        const submitted = await submit(ctx, batchId, distribution, plan, signal)
+        notSent.push(...submitted.notSent)
+        records.push({ distribution, ids: submitted.open })
+      }
       if (index < layers.length - 1) await confirm(ctx, batchId, records, signal)
     }
   } catch (error) {
@@ -35,7 +40,16 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
       return fail(ctx, batchId, 'cdn', error.message)
     throw error
   }
-  await advance(ctx, batchId, 'cdn', 'tracking', { job: { batchId, poll: 0 } })
+  await advance(ctx, batchId, 'cdn', 'tracking', {
+    job: { batchId, poll: 0 },
+    ...(notSent.length > 0 ? { write: (tx) => noteStage(tx, batchId, 'cdn', { notSent }) } : {}),
+  })
+}
+
+interface NotSent {
+  target: string
+  value: string
+  reason: string
 }
 
 async function submit(
@@ -46,13 +60,21 @@ async function submit(
   signal: AbortSignal,
 ) {
   const { target } = distribution
-  const { items } = cdnItems(plan, {
+  const { items, notes } = cdnItems(plan, {
     tags: distribution.tags,
     rscVariants: distribution.rscVariants,
     ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
   })
-  if (items.length === 0) return []
+  // Tags a target without cache tags never gets: the page marks them in the plan.
+  const notSent = notes
+    .filter((n) => n.reason === 'tags-unsupported')
+    .map((n) => ({
+      target: target.distributionId,
+      value: n.value,
+      reason: 'no cache tags configured',
+    }))
   const open: string[] = []
+  if (items.length === 0) return { open, notSent }
   await submitInvalidations({
     target,
     batchId,
@@ -86,7 +108,7 @@ async function submit(
         })
     },
   })
-  return open
+  return { open, notSent }
 }
 
 /** Waits until an inner layer's invalidations are Completed, marking them as they complete. */

@@ -39,6 +39,16 @@ export async function runPodsStage(ctx: PipelineContext, batchId: string, signal
       partSize: pods.itemsPerRequest,
       signal,
       onResult: (delivery) => writer.add(delivery),
+      onRetry: (r) =>
+        ctx.lifecycle.emit('pod:retrying', {
+          batchId,
+          podId: r.pod.id,
+          url: r.pod.url,
+          attempt: r.attempt,
+          of: r.of,
+          error: r.error,
+          nextAt: r.nextAt,
+        }),
     })
     await writer.done()
     for (const r of results) if (r.status === 'confirmed') confirmed.add(r.pod.id)
@@ -130,7 +140,15 @@ async function failUnlessGone(
     await recordDelivery(ctx.db, batchId, { ...gone, status: 'dropped', attempts: 0 }, ctx.now())
   }
   if (stillThere.length > 0) {
-    const named = stillThere.map((f) => `${f.pod.id} (${f.error ?? 'failed'})`).join('; ')
+    // A pod's error already names freshet, the stage and the pod: said once, not twice.
+    const named = stillThere.map((f) => `${f.pod.id} (${ownError(f)})`).join('; ')
     throw new Error(`[freshet] [pods] not confirmed by ${stillThere.length} pod(s): ${named}`)
   }
+}
+
+/** A pod's error without the `[freshet] [pods] <pod>` its summary already says. */
+function ownError(delivery: PodDelivery) {
+  const error = delivery.error ?? 'failed'
+  const prefix = `[freshet] [pods] ${delivery.pod.id}`
+  return error.startsWith(prefix) ? error.slice(prefix.length).replace(/^:?\s*/, '') : error
 }

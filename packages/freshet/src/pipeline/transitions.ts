@@ -49,8 +49,10 @@ export async function advance(
 }
 
 export async function fail(ctx: PipelineContext, batchId: string, stage: string, error: string) {
-  await failBatch(ctx.db, batchId, stage, error, ctx.now())
-  ctx.lifecycle.emit('batch:failed', { batchId, stage, error })
+  const failed = await failBatch(ctx.db, batchId, stage, error, ctx.now())
+  // A batch that had already ended (a redelivered dead letter) is not announced again.
+  if (!failed) return
+  ctx.lifecycle.emit('batch:failed', { batchId, stage, error, first: failed.first })
   await announceFinished(ctx, batchId, 'failed')
 }
 
@@ -61,13 +63,26 @@ async function announceFinished(
   createdAt?: Date,
 ) {
   const events = await eventsOfBatch(ctx.db, batchId)
+  const now = ctx.now().getTime()
   if (status === 'completed') {
-    const ms = createdAt ? ctx.now().getTime() - createdAt.getTime() : 0
+    const ms = createdAt ? now - createdAt.getTime() : 0
     ctx.lifecycle.emit('batch:completed', { batchId, events: events.length, ms })
   }
   const sources: Record<string, number> = {}
-  for (const event of events) sources[event.source] = (sources[event.source] ?? 0) + 1
-  ctx.lifecycle.emit('events:finished', { batchId, status, ids: events.map((e) => e.id), sources })
+  const ms: Record<string, number[]> = {}
+  for (const event of events) {
+    sources[event.source] = (sources[event.source] ?? 0) + 1
+    const times = ms[event.source] ?? []
+    times.push(now - new Date(event.received_at).getTime())
+    ms[event.source] = times
+  }
+  ctx.lifecycle.emit('events:finished', {
+    batchId,
+    status,
+    ids: events.map((e) => e.id),
+    sources,
+    ms,
+  })
 }
 
 /** A stage runs only while its batch is there: a redelivered job after a crash is a no-op. */

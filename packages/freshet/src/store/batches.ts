@@ -7,7 +7,16 @@ export interface BatchRow {
   status: BatchStatus
   plan: Plan | null
   /** Per stage: when it started and ended, and whether it was skipped (and why). */
-  stages: Record<string, { startedAt?: string; endedAt?: string; skipped?: string }>
+  stages: Record<
+    string,
+    {
+      startedAt?: string
+      endedAt?: string
+      skipped?: string
+      /** cdn: plan entries a target was not sent, and why (tags without cache tags, say). */
+      notSent?: { target: string; value: string; reason: string }[]
+    }
+  >
   failed_stage: string | null
   error: string | null
   cdn_started_at: Date | null
@@ -158,11 +167,24 @@ export async function advanceBatch(
   return rows[0]
 }
 
-export async function failBatch(db: Db, batchId: string, stage: string, error: string, now: Date) {
-  await db.query(
-    `UPDATE batches SET status = 'failed', failed_stage = $2, error = $3, finished_at = $4 WHERE id = $1`,
+/**
+ * Fails a batch that has not ended. Answers whether this is the batch's first failure (a batch
+ * retried by hand keeps its `failed_stage`), undefined when it had already ended.
+ */
+export async function failBatch(
+  db: Db,
+  batchId: string,
+  stage: string,
+  error: string,
+  now: Date,
+): Promise<{ first: boolean } | undefined> {
+  const rows = await db.query<{ first: boolean }>(
+    `UPDATE batches b SET status = 'failed', failed_stage = $2, error = $3, finished_at = $4
+     FROM (SELECT failed_stage IS NULL AS first FROM batches WHERE id = $1) before
+     WHERE b.id = $1 AND b.status NOT IN ('completed', 'failed') RETURNING before.first`,
     [batchId, stage, error, now.toISOString()],
   )
+  return rows[0]
 }
 
 /** Puts a failed batch back at the stage that failed, for a retry by hand. */
@@ -174,4 +196,13 @@ export async function reopenBatch(db: Db, batchId: string): Promise<string | und
     [batchId],
   )
   return rows[0]?.failed_stage
+}
+
+/** Adds facts to a stage's record (what the cdn stage did not send, say), keeping the rest. */
+export async function noteStage(db: Db, batchId: string, stage: string, facts: object) {
+  await db.query(
+    `UPDATE batches SET stages = stages || jsonb_build_object($2::text,
+       coalesce(stages -> $2, '{}'::jsonb) || $3::jsonb) WHERE id = $1`,
+    [batchId, stage, JSON.stringify(facts)],
+  )
 }

@@ -10,6 +10,8 @@ export interface DeliveryRow {
   attempts: number
   error: string | null
   answer: PodAnswer | null
+  /** Every call to the pod, across stage retries: `{at, ms, ok, error}`. */
+  attempt_log: { at: string; ms: number; ok: boolean; error?: string }[]
   started_at: Date
   finished_at: Date | null
 }
@@ -26,6 +28,8 @@ export interface DeliveryResult {
   attempts: number
   error?: string | undefined
   answer?: PodAnswer | undefined
+  startedAt?: string | undefined
+  log?: DeliveryRow['attempt_log'] | undefined
 }
 
 /** Records one pod's result; attempts add up across stage retries. */
@@ -71,16 +75,21 @@ export async function recordDeliveries(
     attempts: result.attempts,
     error: result.error ?? null,
     answer: result.answer ?? null,
+    started_at: result.startedAt ?? null,
+    attempt_log: result.log ?? [],
   }))
   await db.query(
-    `INSERT INTO pod_deliveries (batch_id, pod_id, pod_url, status, attempts, error, answer, started_at, finished_at)
-     SELECT $1, r.pod_id, r.pod_url, r.status, r.attempts, r.error, r.answer, $3, $3
+    `INSERT INTO pod_deliveries (batch_id, pod_id, pod_url, status, attempts, error, answer, attempt_log, started_at, finished_at)
+     SELECT $1, r.pod_id, r.pod_url, r.status, r.attempts, r.error, r.answer, r.attempt_log,
+            coalesce(r.started_at, $3), $3
      FROM jsonb_to_recordset($2::jsonb)
-       AS r(pod_id text, pod_url text, status text, attempts integer, error text, answer jsonb)
+       AS r(pod_id text, pod_url text, status text, attempts integer, error text, answer jsonb,
+            attempt_log jsonb, started_at timestamptz)
      ON CONFLICT (batch_id, pod_id) DO UPDATE SET
        pod_url = excluded.pod_url, status = excluded.status,
        attempts = pod_deliveries.attempts + excluded.attempts,
        error = excluded.error, answer = coalesce(excluded.answer, pod_deliveries.answer),
+       attempt_log = pod_deliveries.attempt_log || excluded.attempt_log,
        finished_at = excluded.finished_at`,
     [batchId, JSON.stringify(rows), now.toISOString()],
   )

@@ -23,7 +23,10 @@ export async function eventView(db: Db, id: string) {
       status: d.status,
       attempts: d.attempts,
       error: d.error,
+      startedAt: d.started_at,
       at: d.finished_at,
+      /** Each call to the pod (across stage retries), for the waterfall. */
+      log: d.attempt_log ?? [],
     })),
     /** Paths this event's batch added to the CloudFront bill (every distribution). */
     pathsBilled: invalidations

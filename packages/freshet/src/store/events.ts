@@ -92,10 +92,10 @@ const eventColumns = `e.id, e.source, e.received_at, e.body_digest, e.delivery_k
 
 const eventsWithBatch = 'events e LEFT JOIN batches b ON b.id = e.batch_id'
 
-/** The events a batch holds, by id and source: what its end announces. */
+/** The events a batch holds, by id, source and arrival: what its end announces. */
 export async function eventsOfBatch(db: Db, batchId: string) {
-  return db.query<{ id: string; source: string }>(
-    'SELECT id, source FROM events WHERE batch_id = $1',
+  return db.query<{ id: string; source: string; received_at: Date }>(
+    'SELECT id, source, received_at FROM events WHERE batch_id = $1',
     [batchId],
   )
 }
@@ -112,6 +112,9 @@ export interface ListEventsQuery {
   status?: string | undefined
   source?: string | undefined
   limit: number
+  /** Received at or after / before these instants. */
+  since?: string | undefined
+  until?: string | undefined
   /** Keyset cursor: events received before this (received_at, id). */
   before?: { receivedAt: string; id: string } | undefined
 }
@@ -122,6 +125,8 @@ export async function listEvents(db: Db, query: ListEventsQuery): Promise<EventR
      WHERE ($1::text IS NULL OR ${eventStatus} = $1)
        AND ($2::text IS NULL OR e.source = $2)
        AND ($3::timestamptz IS NULL OR (e.received_at, e.id) < ($3::timestamptz, $4::text))
+       AND ($6::timestamptz IS NULL OR e.received_at >= $6::timestamptz)
+       AND ($7::timestamptz IS NULL OR e.received_at < $7::timestamptz)
      ORDER BY e.received_at DESC, e.id DESC
      LIMIT $5`,
     [
@@ -130,6 +135,8 @@ export async function listEvents(db: Db, query: ListEventsQuery): Promise<EventR
       query.before?.receivedAt ?? null,
       query.before?.id ?? null,
       query.limit,
+      query.since ?? null,
+      query.until ?? null,
     ],
   )
 }

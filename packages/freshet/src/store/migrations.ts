@@ -100,6 +100,26 @@ export const migrations: Migration[] = [
   { version: 6, ...seenSignaturesMigration },
   reconcileCursorsMigration,
   parentEdgesMigration,
+  {
+    version: 12,
+    name: 'unfinished batches by age',
+    // /metrics asks for the oldest unfinished event on every scrape: only the few open batches.
+    sql: `
+      CREATE INDEX batches_unfinished ON batches (created_at)
+        WHERE status NOT IN ('completed', 'failed');
+    `,
+  },
+  {
+    version: 13,
+    name: 'pod attempts; plans searchable by path and tag',
+    // Each attempt of a pod call ({at, ms, ok, error}) for the page's waterfall; "what purged
+    // this URL?" finds the plans holding a path or a tag through these indexes.
+    sql: `
+      ALTER TABLE pod_deliveries ADD COLUMN attempt_log jsonb NOT NULL DEFAULT '[]';
+      CREATE INDEX batches_plan_paths ON batches USING gin ((plan -> 'paths') jsonb_path_ops);
+      CREATE INDEX batches_plan_tags ON batches USING gin ((plan -> 'tags') jsonb_path_ops);
+    `,
+  },
 ]
 
 /**

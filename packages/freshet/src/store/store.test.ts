@@ -113,10 +113,15 @@ describe.each(stores)('store on $name', (store) => {
     await advanceBatch(db, 'b2', 'planning', 'cdn', new Date(), { pods: 'no pods configured' })
     expect((await getBatch(db, 'b2'))?.stages.pods?.skipped).toBe('no pods configured')
     expect((await getBatch(db, 'b2'))?.stages.cdn?.startedAt).toBeTypeOf('string')
-    await failBatch(db, 'b2', 'cdn', 'boom', new Date())
+    expect(await failBatch(db, 'b2', 'cdn', 'boom', new Date())).toEqual({ first: true })
     expect((await getEvent(db, e?.id ?? ''))?.status).toBe('failed')
+    // Failing a failed batch again changes nothing and announces nothing.
+    expect(await failBatch(db, 'b2', 'cdn', 'again', new Date())).toBeUndefined()
     expect(await reopenBatch(db, 'b2')).toBe('cdn')
     expect((await getEvent(db, e?.id ?? ''))?.status).toBe('cdn')
+    // Retried by hand and failed again: not the batch's first failure.
+    expect(await failBatch(db, 'b2', 'cdn', 'boom', new Date())).toEqual({ first: false })
+    expect(await reopenBatch(db, 'b2')).toBe('cdn')
     await advanceBatch(db, 'b2', 'cdn', 'completed', new Date())
     const done = await getEvent(db, e?.id ?? '')
     expect(done?.status).toBe('completed')

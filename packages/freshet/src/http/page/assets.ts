@@ -7,7 +7,17 @@ import nodeModule from 'node:module'
  * from a build, the compiled `client/*.js` beside this file; from a checkout, the sources with
  * their types stripped (positions kept, so errors point at the right line). No bundler.
  */
-const MODULES = new Set(['app', 'api', 'dom', 'events', 'journey', 'types'])
+const MODULES = new Set([
+  'app',
+  'api',
+  'dom',
+  'events',
+  'journey',
+  'live',
+  'search',
+  'types',
+  'waterfall',
+])
 const fromSources = import.meta.url.endsWith('.ts')
 const loaded = new Map<string, Promise<string>>()
 

@@ -45,11 +45,34 @@ export const PAGE_HTML = `<!doctype html>
             ${STATUSES.map((status) => `<option>${status}</option>`).join('\n            ')}
           </select>
         </label>
-        <label><input type="checkbox" id="auto-refresh" checked> Auto-refresh</label>
+        <label>Source <input id="source-filter" size="9" placeholder="any" autocomplete="off"></label>
+        <label>Received since
+          <select id="since-filter">
+            <option value="">any time</option>
+            <option value="15">last 15 min</option>
+            <option value="60">last hour</option>
+            <option value="1440">last 24 h</option>
+            <option value="10080">last 7 days</option>
+          </select>
+        </label>
+        <label><input type="checkbox" id="auto-refresh" checked> Live updates</label>
+        <span id="live-state" class="muted small" aria-live="polite"></span>
         <button type="button" id="refresh">Refresh now</button>
+        <button type="button" id="retry-failed">Retry failed events shown</button>
       </div>
       <div id="events"></div>
       <button type="button" id="load-more" hidden>Load more</button>
+    </section>
+    <section class="panel" aria-labelledby="search-title">
+      <h2 id="search-title">What purged this URL?</h2>
+      <form id="search-form" class="search">
+        <label for="search-kind">Search by</label>
+        <select id="search-kind"><option value="path">path</option><option value="tag">tag</option></select>
+        <label for="search-value">Path or tag</label>
+        <input id="search-value" required placeholder="/articles/hello" autocomplete="off">
+        <button type="submit">Find purges</button>
+      </form>
+      <div id="search-results" aria-live="polite"></div>
     </section>
     <section class="panel" aria-labelledby="purge-title">
       <h2 id="purge-title">Purge by hand</h2>

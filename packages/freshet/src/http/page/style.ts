@@ -12,7 +12,8 @@ export const PAGE_CSS = `
 }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: var(--bg); }
-code { font: 0.9em ui-monospace, SFMono-Regular, Menlo, "DejaVu Sans Mono", monospace; overflow-wrap: break-word; }
+code { font: 0.9em ui-monospace, SFMono-Regular, Menlo, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
+h2, p, li, td { overflow-wrap: anywhere; }
 h1 { margin: 0; font-size: 1.5rem; }
 h2 { margin: 0 0 0.6rem; font-size: 1.15rem; }
 h3 { margin: 0 0 0.3rem; font-size: 1rem; }
@@ -37,7 +38,7 @@ input, select, textarea { padding: 0.3rem 0.4rem; border: 1px solid var(--line);
 .message:not(:empty) { border: 1px solid var(--line); background: var(--panel); }
 
 main { display: grid; grid-template-columns: minmax(22rem, 2fr) 3fr; gap: 1rem; padding: 1rem 1.5rem; align-items: start; }
-@media (max-width: 60rem) { main { grid-template-columns: 1fr; } }
+@media (max-width: 60rem) { main { grid-template-columns: minmax(0, 1fr); } }
 .side { display: grid; gap: 1rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1rem; min-width: 0; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 0.8rem; align-items: center; margin-bottom: 0.6rem; }
@@ -78,4 +79,45 @@ tr.selected td { background: color-mix(in srgb, var(--accent) 12%, transparent);
 tr.has-note td { border-bottom: none; }
 tr.row-note td { padding-top: 0; font-size: 0.9rem; }
 .retry { margin-top: 0.3rem; }
+
+.not-sent { color: var(--warn); font-size: 0.85rem; }
+.search { display: grid; grid-template-columns: auto 1fr; gap: 0.3rem 0.5rem; align-items: center; }
+.search button { grid-column: 1 / -1; justify-self: start; }
+.purges { padding-left: 1.2rem; }
+.purges p { margin: 0.2rem 0; }
+.layers { margin: 0.2rem 0 0.6rem; padding-left: 1.2rem; }
+
+/* The waterfall: a label, a bar on a shared time axis, the times as text (bars are aria-hidden). */
+.step-wf { border-left-color: transparent; padding-left: 0.2rem; }
+.step-wf::before { display: none; }
+.wf { list-style: none; margin: 0.3rem 0 0; padding: 0; }
+.wf-row { display: grid; grid-template-columns: minmax(8rem, 14rem) 1fr auto; gap: 0 0.6rem; align-items: center;
+  padding: 0.15rem 0; border-bottom: 1px solid var(--line); font-size: 0.85rem; }
+.wf-label { overflow-wrap: anywhere; }
+.wf-status { color: var(--muted); }
+.wf-track { position: relative; height: 0.8rem; background: color-mix(in srgb, var(--line) 40%, transparent); border-radius: 2px; }
+.wf-bar { position: absolute; top: 0; bottom: 0; border-radius: 2px; background: var(--busy); }
+.wf-done, .wf-confirmed, .wf-completed { background: var(--ok); }
+.wf-failed { background: var(--bad); }
+.wf-waiting, .wf-wait { background: var(--muted); }
+.wf-running, .wf-inprogress { background: var(--busy); }
+.wf-retrying { background: repeating-linear-gradient(45deg, var(--warn) 0 4px, transparent 4px 8px); }
+.wf-time { white-space: nowrap; color: var(--muted); font-variant-numeric: tabular-nums; }
+.wf-note { grid-column: 1 / -1; font-size: 0.8rem; }
+
+@media (max-width: 40rem) {
+  .top, main { padding: 0.6rem; }
+  .error:not(:empty), .message:not(:empty) { margin: 0.6rem 0.6rem 0; }
+  .panel { padding: 0.6rem; }
+  main { grid-template-columns: minmax(0, 1fr); }
+  /* Tables become stacked rows: every cell wraps instead of widening the page. */
+  table, thead, tbody, tr, caption { display: block; }
+  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  tr { display: flex; flex-wrap: wrap; gap: 0 0.6rem; padding: 0.3rem 0; border-bottom: 1px solid var(--line); }
+  th, td { border-bottom: none; padding: 0.1rem 0; }
+  tr.row-note td { flex-basis: 100%; }
+  .wf-row { grid-template-columns: 1fr auto; }
+  .wf-track { grid-column: 1 / -1; grid-row: 2; }
+  .step { margin-left: 0.3rem; padding-left: 0.8rem; }
+}
 `

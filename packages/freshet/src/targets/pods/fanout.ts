@@ -36,8 +36,28 @@ export interface PodDelivery {
   status: Extract<DeliveryStatus, 'confirmed' | 'failed'>
   attempts: number
   ms: number
+  /** When the first attempt began, and each attempt: the page draws them as a waterfall. */
+  startedAt?: string | undefined
+  log?: PodAttempt[] | undefined
   answer?: PodAnswer | undefined
   error?: string | undefined
+}
+
+/** One call to a pod: when, how long, and what went wrong. */
+export interface PodAttempt {
+  at: string
+  ms: number
+  ok: boolean
+  error?: string | undefined
+}
+
+/** A pod's attempt failed and another follows (attempt `attempt` of at most `of`). */
+export interface PodRetrying {
+  pod: Pod
+  attempt: number
+  of: number
+  error: string
+  nextAt: string
 }
 
 /** A 2xx whose answer reports a path or tag failed is not a confirmation. */
@@ -57,19 +77,36 @@ export async function deliverToPod(
   retry: PodRetryPolicy,
   signal: AbortSignal,
   partSize = 250,
+  onRetry?: (retrying: PodRetrying) => void,
 ): Promise<PodDelivery> {
   const started = performance.now()
+  const startedAt = new Date().toISOString()
   const answer: PodAnswer = { paths: [], tags: [] }
+  const log: PodAttempt[] = []
   let attempts = 0
   try {
     for (const part of splitRequest(request, partSize)) {
       const partAnswer = await pRetry(
         async () => {
           attempts++
-          const got = await client.revalidate(pod, part, signal)
-          const problem = answerProblem(got)
-          if (problem) throw new Error(`[freshet] [pods] ${pod.id}: ${problem}`)
-          return got
+          const at = new Date()
+          const begun = performance.now()
+          try {
+            const got = await client.revalidate(pod, part, signal)
+            const problem = answerProblem(got)
+            if (problem) throw new Error(`[freshet] [pods] ${pod.id}: ${problem}`)
+            log.push({ at: at.toISOString(), ms: Math.round(performance.now() - begun), ok: true })
+            return got
+          } catch (error) {
+            const message = (error as Error).message
+            log.push({
+              at: at.toISOString(),
+              ms: Math.round(performance.now() - begun),
+              ok: false,
+              error: message,
+            })
+            throw error
+          }
         },
         {
           retries: retry.attempts - 1,
@@ -78,16 +115,28 @@ export async function deliverToPod(
           factor: 2,
           randomize: true,
           signal,
+          onFailedAttempt: (context) => {
+            if (context.retriesLeft > 0)
+              onRetry?.({
+                pod,
+                attempt: attempts,
+                of: attempts + context.retriesLeft,
+                error: context.error.message,
+                nextAt: new Date(Date.now() + context.retryDelay).toISOString(),
+              })
+          },
         },
       )
       answer.paths.push(...partAnswer.paths)
       answer.tags.push(...partAnswer.tags)
       if (partAnswer.buildId) answer.buildId = partAnswer.buildId
     }
-    return { pod, status: 'confirmed', attempts, ms: performance.now() - started, answer }
+    const ms = performance.now() - started
+    return { pod, status: 'confirmed', attempts, ms, startedAt, log, answer }
   } catch (error) {
     const message = (error as Error).message
-    return { pod, status: 'failed', attempts, ms: performance.now() - started, error: message }
+    const ms = performance.now() - started
+    return { pod, status: 'failed', attempts, ms, startedAt, log, error: message }
   }
 }
 
@@ -102,6 +151,8 @@ export async function deliverToPods(options: {
   /** Items (paths + tags) per request to a pod. */
   partSize?: number
   onResult?: (delivery: PodDelivery) => void | Promise<void>
+  /** An attempt failed and another follows: what the page shows while it happens. */
+  onRetry?: (retrying: PodRetrying) => void
 }): Promise<PodDelivery[]> {
   const limit = pLimit(options.concurrency)
   return Promise.all(
@@ -114,6 +165,7 @@ export async function deliverToPods(options: {
           options.retry,
           options.signal,
           options.partSize,
+          options.onRetry,
         )
         await options.onResult?.(delivery)
         return delivery

@@ -1,14 +1,19 @@
 /**
  * The page's entry module: asks for the admin token, keeps the event list and the open event
- * fresh, and wires the retry button and the manual purge form. All data comes from `/api`.
+ * live (Server-Sent Events from `/api/stream`, no polling), and wires the retry buttons, the
+ * search and the manual purge form. All data comes from `/api`.
  */
 import { ApiError, adminToken, api } from './api.ts'
 import { badge, h, show } from './dom.ts'
 import { createEventList } from './events.ts'
 import { renderJourney } from './journey.ts'
+import { followLive, type LiveMessage } from './live.ts'
+import { searchPurges } from './search.ts'
 import { type EventView, isFinal } from './types.ts'
+import type { LiveRetry } from './waterfall.ts'
 
-const REFRESH_MS = 2000
+/** Messages in this window are one refresh: a batch of 200 pods is not 200 reloads. */
+const SETTLE_MS = 150
 
 /** Events per page: 50, or `?limit=` in the page's address (1–500). */
 function pageSize() {
@@ -32,6 +37,14 @@ const ui = {
   error: byId<HTMLElement>('error'),
   statusFilter: byId<HTMLSelectElement>('status-filter'),
   autoRefresh: byId<HTMLInputElement>('auto-refresh'),
+  liveState: byId<HTMLElement>('live-state'),
+  sourceFilter: byId<HTMLInputElement>('source-filter'),
+  sinceFilter: byId<HTMLSelectElement>('since-filter'),
+  retryFailed: byId<HTMLButtonElement>('retry-failed'),
+  searchForm: byId<HTMLFormElement>('search-form'),
+  searchKind: byId<HTMLSelectElement>('search-kind'),
+  searchValue: byId<HTMLInputElement>('search-value'),
+  searchResults: byId<HTMLElement>('search-results'),
   refresh: byId<HTMLButtonElement>('refresh'),
   detail: byId<HTMLElement>('detail'),
   purgeForm: byId<HTMLFormElement>('purge-form'),
@@ -39,13 +52,16 @@ const ui = {
   purgeTags: byId<HTMLTextAreaElement>('purge-tags'),
 }
 
+const openById = (id: string) => {
+  location.hash = `event=${encodeURIComponent(id)}`
+}
 const list = createEventList(
   { container: byId('events'), loadMore: byId<HTMLButtonElement>('load-more') },
   pageSize(),
-  (id) => {
-    location.hash = `event=${encodeURIComponent(id)}`
-  },
+  openById,
 )
+/** Pods being retried now, by batch, from the stream (`pod:retrying`). */
+const retrying = new Map<string, Map<string, LiveRetry>>()
 
 let openEvent: { id: string; view?: EventView; shown?: string } | null = null
 
@@ -81,19 +97,31 @@ async function signIn() {
   await list.refresh()
   show(ui.error)
   await openFromHash()
+  if (ui.autoRefresh.checked) live.start()
 }
 
 async function loadEvent(id: string) {
   const view = await api<EventView>(`events/${encodeURIComponent(id)}`)
-  if (openEvent?.id !== id) return
+  showEvent(view)
+}
+
+/**
+ * Shows an event read after the list, and the list with that event's state, in one go: the
+ * list and the detail never show the same event differently.
+ */
+function showEvent(view: EventView) {
+  if (openEvent?.id !== view.id) return
   openEvent.view = view
-  const key = JSON.stringify(view)
+  list.patch(view)
+  list.render()
+  const pods = [...(retrying.get(view.batchId ?? '')?.values() ?? [])]
+  const key = JSON.stringify([view, pods])
   if (openEvent.shown === key) return
   openEvent.shown = key
   show(
     ui.detail,
     h('h2', { id: 'detail-title' }, 'Event ', h('code', {}, view.id), ' ', badge(view.status)),
-    renderJourney(view, { retry: (eventId) => retry(eventId).catch(fail) }),
+    renderJourney(view, { retry: (eventId) => retry(eventId).catch(fail) }, pods),
   )
 }
 
@@ -119,7 +147,7 @@ async function retry(id: string) {
     method: 'POST',
   })
   say(`Retrying event ${id}: back in the ${answer.status} stage.`)
-  await Promise.all([loadEvent(id), list.refresh()])
+  await refreshBoth()
 }
 
 /** One entry a line; tags may also be comma-separated (a tag never holds a comma, a path may). */
@@ -145,27 +173,85 @@ async function purge() {
   await list.refresh()
 }
 
-let ticking = false
-let tickFailed = false
-/** Auto-refresh: the list, and the open event until it ends. Skipped while the tab is hidden. */
-async function tick() {
-  if (ticking || document.hidden || !ui.autoRefresh.checked || !adminToken.get()) return
-  ticking = true
-  try {
-    const open = openEvent
-    const refreshes: Promise<unknown>[] = [list.refresh()]
-    if (open && !(open.view && isFinal(open.view.status))) refreshes.push(loadEvent(open.id))
-    await Promise.all(refreshes)
-    // A refresh that failed (server restarting, say) stops being news once one succeeds.
-    if (tickFailed) show(ui.error)
-    tickFailed = false
-  } catch (error) {
-    tickFailed = true
-    fail(error)
-  } finally {
-    ticking = false
+/** Remembers a pod being retried until it answers or its batch ends. */
+function track(message: LiveMessage) {
+  const batchId = String(message.data.batchId ?? '')
+  if (message.event === 'pod:retrying') {
+    const pods = retrying.get(batchId) ?? new Map<string, LiveRetry>()
+    pods.set(String(message.data.podId), message.data as unknown as LiveRetry)
+    retrying.set(batchId, pods)
+  } else if (message.event === 'pod:delivered') {
+    retrying.get(batchId)?.delete(String(message.data.podId))
+  } else if (message.event === 'batch:completed' || message.event === 'batch:failed') {
+    retrying.delete(batchId)
   }
 }
+
+/** The open event needs reading again: still moving, or the list saw it change (a retry). */
+function stale(open: { view?: EventView }) {
+  if (!open.view || !isFinal(open.view.status)) return true
+  const listed = list.statusOf(open.view.id)
+  return listed !== undefined && listed !== open.view.status
+}
+
+/** The list, then the open event if it may have moved; both shown together. */
+async function refreshBoth() {
+  const open = openEvent
+  await list.refresh(true)
+  if (open && stale(open)) showEvent(await api<EventView>(`events/${encodeURIComponent(open.id)}`))
+  list.render()
+}
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined
+/** Reloads the list, then the open event, once per burst of messages. */
+function refreshSoon() {
+  if (refreshTimer) return
+  refreshTimer = setTimeout(() => {
+    refreshTimer = undefined
+    void refreshBoth().catch(fail)
+  }, SETTLE_MS)
+}
+
+const live = followLive({
+  onMessage(message) {
+    track(message)
+    refreshSoon()
+  },
+  onOpen() {
+    show(ui.liveState, 'live')
+    show(ui.error)
+    // Whatever happened while the stream was down.
+    refreshSoon()
+  },
+  onDown(reason) {
+    show(ui.liveState, `reconnecting (${reason})`)
+  },
+})
+
+async function retryFailed() {
+  const ids = list.failed()
+  if (ids.length === 0) {
+    say('No failed events shown to retry.')
+    return
+  }
+  const answer = await api<{ retried: unknown[]; skipped: unknown[] }>('events/retry', {
+    method: 'POST',
+    body: { ids },
+  })
+  say(`Retrying ${answer.retried.length} failed event(s); ${answer.skipped.length} skipped.`)
+  await list.refresh()
+}
+
+async function search() {
+  const value = ui.searchValue.value.trim()
+  if (!value) return
+  const kind = ui.searchKind.value === 'tag' ? 'tag' : 'path'
+  await searchPurges(ui.searchResults, kind, value.replace(/^#/, ''), openById)
+}
+
+/** "last N minutes" as the instant it starts. */
+const sinceOf = (minutes: string) =>
+  minutes ? new Date(Date.now() - Number(minutes) * 60_000).toISOString() : ''
 
 ui.tokenForm.addEventListener('submit', (event) => {
   event.preventDefault()
@@ -176,14 +262,35 @@ ui.tokenForm.addEventListener('submit', (event) => {
   signIn().catch(fail)
 })
 ui.forget.addEventListener('click', () => {
+  live.stop()
   adminToken.clear()
   say('Token forgotten.')
   signedOut()
 })
 ui.statusFilter.addEventListener(
   'change',
-  () => void list.filter(ui.statusFilter.value).catch(fail),
+  () => void list.filter({ status: ui.statusFilter.value }).catch(fail),
 )
+ui.sourceFilter.addEventListener(
+  'change',
+  () => void list.filter({ source: ui.sourceFilter.value.trim() }).catch(fail),
+)
+ui.sinceFilter.addEventListener(
+  'change',
+  () => void list.filter({ since: sinceOf(ui.sinceFilter.value) }).catch(fail),
+)
+ui.autoRefresh.addEventListener('change', () => {
+  if (ui.autoRefresh.checked) live.start()
+  else {
+    live.stop()
+    show(ui.liveState, 'paused')
+  }
+})
+ui.retryFailed.addEventListener('click', () => void retryFailed().catch(fail))
+ui.searchForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  search().catch(fail)
+})
 ui.refresh.addEventListener('click', () => {
   if (openEvent) openEvent.shown = undefined
   Promise.all([list.refresh(), openEvent ? loadEvent(openEvent.id) : null]).catch(fail)
@@ -194,7 +301,6 @@ ui.purgeForm.addEventListener('submit', (event) => {
   purge().catch(fail)
 })
 window.addEventListener('hashchange', () => void openFromHash().catch(fail))
-setInterval(() => void tick(), REFRESH_MS)
 
 if (adminToken.get()) signIn().catch(fail)
 else signedOut()

@@ -42,7 +42,14 @@ export function time(iso: string | null | undefined): Child {
   const date = new Date(iso)
   const day =
     date.toDateString() === new Date().toDateString() ? '' : `${date.toLocaleDateString()} `
-  return h('time', { datetime: iso, title: iso }, day + date.toLocaleTimeString())
+  const clock = date.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    fractionalSecondDigits: 3,
+    hourCycle: 'h23',
+  })
+  return h('time', { datetime: iso, title: iso }, day + clock)
 }
 
 /** How long from one instant to another: "0.42 s", "3 min 05 s". */
@@ -51,7 +58,7 @@ export function duration(from: string | null | undefined, to: string | null | un
   const ms = Date.parse(to) - Date.parse(from)
   if (!Number.isFinite(ms) || ms < 0) return ''
   if (ms < 1000) return `${ms} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(3)} s`
   const seconds = Math.round(ms / 1000)
   return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`
 }

@@ -8,6 +8,13 @@ import type { EventPage, EventSummary } from './types.ts'
 
 const MAX_PAGE = 500
 
+export interface EventFilters {
+  status: string
+  source: string
+  /** An ISO instant: only events received since. */
+  since: string
+}
+
 export interface EventListElements {
   container: HTMLElement
   loadMore: HTMLButtonElement
@@ -18,7 +25,7 @@ export function createEventList(
   pageSize: number,
   open: (id: string) => void,
 ) {
-  let status = ''
+  let filters: EventFilters = { status: '', source: '', since: '' }
   let events: EventSummary[] = []
   let next: string | null = null
   let selected: string | null = null
@@ -26,7 +33,9 @@ export function createEventList(
 
   const query = (limit: number, cursor?: string | null) => {
     const params = new URLSearchParams({ limit: String(limit) })
-    if (status) params.set('status', status)
+    if (filters.status) params.set('status', filters.status)
+    if (filters.source) params.set('source', filters.source)
+    if (filters.since) params.set('since', filters.since)
     if (cursor) params.set('cursor', cursor)
     return api<EventPage>(`events?${params}`)
   }
@@ -38,7 +47,7 @@ export function createEventList(
     shown = key
     elements.loadMore.hidden = next === null
     if (events.length === 0) {
-      const what = status ? `No ${status} events.` : 'No events yet.'
+      const what = filters.status ? `No ${filters.status} events.` : 'No events yet.'
       show(
         elements.container,
         h('p', { class: 'muted' }, `${what} Send a webhook, or purge by hand.`),
@@ -49,12 +58,14 @@ export function createEventList(
   }
 
   return {
-    async refresh() {
+    /** Reloads the rows shown; `hold` leaves them unshown until `render()` (see app.ts). */
+    async refresh(hold = false) {
       const page = await query(Math.min(Math.max(events.length, pageSize), MAX_PAGE))
       events = page.events
       next = page.next
-      render()
+      if (!hold) render()
     },
+    render,
     async loadMore() {
       if (!next) return
       const page = await query(pageSize, next)
@@ -62,11 +73,22 @@ export function createEventList(
       next = page.next
       render()
     },
-    async filter(newStatus: string) {
-      status = newStatus
+    async filter(changed: Partial<EventFilters>) {
+      filters = { ...filters, ...changed }
       events = []
       await this.refresh()
     },
+    /** The open event's fresher state, so the list and the detail never disagree. */
+    patch(update: Pick<EventSummary, 'id' | 'status' | 'finishedAt' | 'error'>) {
+      const at = events.findIndex((e) => e.id === update.id)
+      const known = events[at]
+      if (!known || (known.status === update.status && known.finishedAt === update.finishedAt))
+        return
+      events = events.with(at, { ...known, ...update })
+    },
+    statusOf: (id: string) => events.find((e) => e.id === id)?.status,
+    /** Ids of the failed events shown, for a bulk retry. */
+    failed: () => events.filter((e) => e.status === 'failed').map((e) => e.id),
     select(id: string | null) {
       selected = id
       render()

@@ -4,6 +4,7 @@
  */
 import { badge, type Child, type Content, duration, h, table, time } from './dom.ts'
 import type { BatchView, EventView, PodView } from './types.ts'
+import { type LiveRetry, renderWaterfall } from './waterfall.ts'
 
 type StepState = 'done' | 'active' | 'waiting' | 'unreached' | 'failed' | 'skipped'
 
@@ -15,10 +16,11 @@ export interface JourneyActions {
   retry(id: string): Promise<void>
 }
 
-export function renderJourney(view: EventView, actions: JourneyActions) {
+export function renderJourney(view: EventView, actions: JourneyActions, live: LiveRetry[] = []) {
   return h(
     'ol',
     { class: 'journey' },
+    h('li', { class: 'step step-wf' }, renderWaterfall(view, live)),
     step('Received', 'done', received(view)),
     step('Planned', stateOf(view, 'planning'), planned(view)),
     step('Pods revalidated', stateOf(view, 'pods'), pods(view)),
@@ -64,13 +66,16 @@ function stageTimes(batch: BatchView | null, ...names: string[]): Child {
   const skipped = names.map((name) => batch?.stages[name]?.skipped).find(Boolean)
   if (skipped) return h('p', { class: 'muted' }, `Skipped: ${skipped}`)
   if (!first?.startedAt) return null
-  const took = duration(first.startedAt, last?.endedAt)
+  // A stage that failed has no `endedAt`: it ended when its batch failed.
+  const failedHere = batch?.status === 'failed' && names.includes(batch.failedStage ?? '')
+  const ended = last?.endedAt ?? (failedHere ? batch?.finishedAt : undefined)
+  const took = duration(first.startedAt, ended)
   return h(
     'p',
     { class: 'times' },
     'Started ',
     time(first.startedAt),
-    last?.endedAt ? [', ended ', time(last.endedAt), took ? ` (${took})` : ''] : '',
+    ended ? [failedHere ? ', failed ' : ', ended ', time(ended), took ? ` (${took})` : ''] : '',
   )
 }
 
@@ -104,6 +109,7 @@ function planned(view: EventView): Content {
   const plan = view.batch?.plan
   if (!view.batch) return h('p', { class: 'muted' }, 'Not planned yet: waiting to be batched.')
   if (!plan) return stageTimes(view.batch, 'planning')
+  const notSent = view.batch.stages.cdn?.notSent ?? []
   const entries = (name: string, list: typeof plan.paths) =>
     list.length === 0
       ? h('p', { class: 'muted' }, `No ${name.toLowerCase()}s.`)
@@ -112,7 +118,10 @@ function planned(view: EventView): Content {
           [name, 'Why'],
           list.map((entry) => [
             h('code', {}, entry.value),
-            entry.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; '),
+            [
+              entry.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; '),
+              ...(name === 'Tag' ? notSentTo(notSent, entry.value) : []),
+            ],
           ]),
         )
   return [
@@ -217,4 +226,11 @@ function retryButton(id: string, actions: JourneyActions) {
     })
   })
   return button
+}
+
+/** A tag some CDN target was not sent (it has no cache tags): marked, with the target. */
+function notSentTo(notSent: { target: string; value: string; reason: string }[], tag: string) {
+  return notSent
+    .filter((n) => n.value === tag)
+    .map((n) => h('span', { class: 'not-sent' }, h('br'), `Not sent to ${n.target}: ${n.reason}`))
 }

@@ -1,0 +1,105 @@
+import { Hono } from 'hono'
+import { streamSSE } from 'hono/streaming'
+import { z } from 'zod'
+import type { LifecycleEvents } from '../pipeline/lifecycle.ts'
+import { getEvent } from '../store/events.ts'
+import { findPurges } from '../store/purged.ts'
+import { requireAdmin } from './auth.ts'
+import type { AppDeps } from './deps.ts'
+import { badRequest } from './errors.ts'
+
+/** What the page follows live: each names its batch (or event), so the page reloads only that. */
+const LIVE: (keyof LifecycleEvents)[] = [
+  'event:received',
+  'batch:created',
+  'stage:started',
+  'stage:ended',
+  'stage:skipped',
+  'stage:retrying',
+  'pod:retrying',
+  'pod:delivered',
+  'cdn:created',
+  'cdn:completed',
+  'batch:completed',
+  'batch:failed',
+]
+const HEARTBEAT_MS = 15_000
+
+const purgeQuery = z
+  .strictObject({
+    path: z.string().min(1).max(4000).optional(),
+    tag: z.string().min(1).max(256).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => (q.path === undefined) !== (q.tag === undefined), {
+    message: 'give exactly one of path or tag',
+  })
+
+const bulkRetry = z.strictObject({ ids: z.array(z.string().min(1).max(200)).min(1).max(500) })
+
+function parsed<T>(result: z.ZodSafeParseResult<T>, code: string): T {
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  throw badRequest(code, `${issue?.path.join('.') || 'request'}: ${issue?.message}`)
+}
+
+/**
+ * `/api/stream` (Server-Sent Events of the pipeline's progress, read with the Bearer token
+ * through fetch, never a token in the URL), `/api/purges` ("what purged this URL?") and
+ * `/api/events/retry` (bulk retry of failed events).
+ */
+export function observeRoutes(deps: AppDeps) {
+  const api = new Hono()
+  api.use(requireAdmin(deps.adminToken))
+
+  api.get('/stream', (c) =>
+    streamSSE(c, async (stream) => {
+      const unsubscribe = LIVE.map((name) => {
+        const listener = (data: unknown) =>
+          void stream.writeSSE({ event: name, data: JSON.stringify(data) }).catch(() => {})
+        deps.lifecycle.on(name, listener as never)
+        return () => deps.lifecycle.off(name, listener as never)
+      })
+      stream.onAbort(() => {
+        for (const off of unsubscribe) off()
+      })
+      await stream.writeSSE({ event: 'ready', data: '{}' })
+      while (!stream.aborted) {
+        await stream.sleep(HEARTBEAT_MS)
+        if (!stream.aborted) await stream.write(': heartbeat\n\n')
+      }
+    }),
+  )
+
+  api.get('/purges', async (c) => {
+    const query = parsed(purgeQuery.safeParse(c.req.query()), 'invalid_query')
+    const purges = await findPurges(deps.db, query)
+    return c.json({ path: query.path ?? null, tag: query.tag ?? null, purges })
+  })
+
+  api.post('/events/retry', async (c) => {
+    const body: unknown = await c.req.json().catch(() => {
+      throw badRequest('invalid_json', 'the body is not JSON: expected {"ids": [...]}')
+    })
+    const { ids } = parsed(bulkRetry.safeParse(body), 'invalid_body')
+    const retried: { id: string; status: string }[] = []
+    const skipped: { id: string; reason: string }[] = []
+    const batches = new Map<string, string | undefined>()
+    for (const id of new Set(ids)) {
+      const event = await getEvent(deps.db, id)
+      if (!event?.batch_id || (event.status !== 'failed' && !batches.has(event.batch_id))) {
+        skipped.push({ id, reason: event ? `${event.status}, not failed` : 'no such event' })
+        continue
+      }
+      // Events of one batch are retried together, once.
+      if (!batches.has(event.batch_id))
+        batches.set(event.batch_id, await deps.pipeline.retry(event.batch_id))
+      const stage = batches.get(event.batch_id)
+      if (stage) retried.push({ id, status: stage })
+      else skipped.push({ id, reason: 'could not be retried' })
+    }
+    return c.json({ retried, skipped }, retried.length > 0 ? 202 : 200)
+  })
+
+  return api
+}
