@@ -177,7 +177,9 @@ function doctor(program: Command) {
 function reconcile(program: Command) {
   program
     .command('reconcile')
-    .description('turn CMS changes no webhook delivered into events (--once: one run, for a CronJob)')
+    .description(
+      'turn CMS changes no webhook delivered into events (--once: one run, for a CronJob)',
+    )
     .option('--once', 'one run, then exit')
     .option('-s, --source <name>', 'only this source (directus)')
     .action(async (options: { once?: boolean; source?: string }) => {

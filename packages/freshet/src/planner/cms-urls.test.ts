@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { contentfulApi } from '../sources/contentful/api.ts'
+import { directusApi } from '../sources/directus/api.ts'
 import { CmsError, pathSegment } from './cms-http.ts'
-import { contentfulApi } from './contentful-api.ts'
-import { directusApi } from './directus-api.ts'
 
 /**
  * Ids never shape a URL: each is one encoded path segment, a dot segment is refused before any

@@ -3,7 +3,13 @@
  * keyed by locale. A 404 means unpublished, archived or deleted: gone.
  */
 import { z } from 'zod'
-import { apiBase, type CmsRetry, type FetchLike, pathSegment, requestJson } from '../../planner/cms-http.ts'
+import {
+  apiBase,
+  type CmsRetry,
+  type FetchLike,
+  pathSegment,
+  requestJson,
+} from '../../planner/cms-http.ts'
 
 export interface ContentfulEntry {
   sys: { id: string; type: string; contentType?: { sys: { id: string } } }
