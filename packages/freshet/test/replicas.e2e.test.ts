@@ -180,7 +180,9 @@ describe.runIf(reachable || process.env.CI)('several replicas on one PostgreSQL'
         .toEqual({})
         .catch(async (error: unknown) => {
           const logs = spawned.map((run) => run.output().slice(-2000)).join('\n---\n')
-          throw new Error(`${(error as Error).message}\n${JSON.stringify(await unfinished())}\n${logs}`)
+          throw new Error(
+            `${(error as Error).message}\n${JSON.stringify(await unfinished())}\n${logs}`,
+          )
         })
 
       // Each accepted path was invalidated exactly once; no CallerReference twice.
