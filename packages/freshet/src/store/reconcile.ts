@@ -73,9 +73,11 @@ export async function coveredItems(
     `SELECT t.i FROM unnest($2::text[], $3::text[], $4::timestamptz[])
        WITH ORDINALITY AS t(collection, id, since, i)
      WHERE EXISTS (
-       SELECT 1 FROM events e
+       SELECT 1 FROM events e LEFT JOIN batches b ON b.id = e.batch_id
        WHERE e.source = ANY($1::text[])
-         AND (e.received_at >= t.since OR e.status NOT IN ('completed', 'failed'))
+         -- A batched event's status is its batch's (the event row keeps the one it was claimed in).
+         AND (e.received_at >= t.since
+              OR coalesce(b.status, e.status) NOT IN ('completed', 'failed'))
          AND e.changes @> jsonb_build_array(
            jsonb_build_object('kind', 'item', 'collection', t.collection, 'id', t.id)))`,
     [
