@@ -59,5 +59,10 @@ describe.each(stores)('reconciliation store on $name', (store) => {
     await db.query(`UPDATE events SET status = 'planning', batch_id = 'b1'`)
     const items = ['1', '2', '3'].map((id) => ({ collection: 'pages', id, since: at }))
     expect(await coveredItems(db, ['directus', 'reconcile:directus'], items)).toEqual(new Set([1]))
+    // Planned before the change but still purging: does not cover it. Not planned yet: does.
+    await db.query(`UPDATE batches SET status = 'tracking'`)
+    expect(await coveredItems(db, ['directus'], items)).toEqual(new Set([1]))
+    await db.query(`UPDATE events SET status = 'received', batch_id = NULL`)
+    expect(await coveredItems(db, ['directus'], items)).toEqual(new Set([0, 1]))
   })
 })

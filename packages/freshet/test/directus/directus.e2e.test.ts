@@ -215,13 +215,8 @@ describe.skipIf('error' in installed)('freshet against a real Directus 12.4.0', 
         const item = await admin.call('GET', `/items/pages/${page.id}`)
         const cursor = await h.service.db.query('SELECT * FROM reconcile_cursors')
         const index = await h.service.db.query('SELECT item_id, paths FROM route_index')
-        const all = await admin.call(
-          'GET',
-          '/items/pages?fields=id,status,date_updated&sort=date_updated,id',
-        )
-        console.error(JSON.stringify({ cursor, index, all }))
         throw new Error(
-          `${error.message}\npage: ${JSON.stringify(item)}\nlast runs: ${JSON.stringify(runs.slice(-3))}\nevents: ${JSON.stringify((await events()).slice(0, 3))}`,
+          `${error.message}\npage: ${JSON.stringify(item)}\ncursor: ${JSON.stringify(cursor)}\nindex: ${JSON.stringify(index)}\nlast runs: ${JSON.stringify(runs.slice(-3))}\nevents: ${JSON.stringify((await events()).slice(0, 3))}`,
         )
       })
     const made = (await events()).filter((e) => e.source === 'reconcile:directus')
