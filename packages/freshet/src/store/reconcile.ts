@@ -61,7 +61,8 @@ export interface SeenItem {
 
 /**
  * Which items some event of these sources already covers, by index: one received at or after
- * the item's date, or one still on its way (not completed or failed yet).
+ * the item's date, or one not planned yet (its plan reads the item as it is now). An event
+ * planned before the change (still purging, say) does not cover it.
  */
 export async function coveredItems(
   db: Db,
@@ -73,9 +74,12 @@ export async function coveredItems(
     `SELECT t.i FROM unnest($2::text[], $3::text[], $4::timestamptz[])
        WITH ORDINALITY AS t(collection, id, since, i)
      WHERE EXISTS (
-       SELECT 1 FROM events e
+       SELECT 1 FROM events e LEFT JOIN batches b ON b.id = e.batch_id
        WHERE e.source = ANY($1::text[])
-         AND (e.received_at >= t.since OR e.status NOT IN ('completed', 'failed'))
+         -- Not planned yet: its plan will read the item as it is now. A batched event's status
+         -- is its batch's (the event row keeps the one it was claimed in).
+         AND (e.received_at >= t.since
+              OR coalesce(b.status, e.status) IN ('received', 'scheduled'))
          AND e.changes @> jsonb_build_array(
            jsonb_build_object('kind', 'item', 'collection', t.collection, 'id', t.id)))`,
     [

@@ -3,15 +3,17 @@
  * a user. Webhooks come from a real Event Hook Flow; scheduled publishing is a real Schedule Flow
  * with "Emit events" off; what no webhook delivers, reconciliation finds.
  */
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPlanner } from '../../src/planner/index.ts'
 import { adminHeaders, type Harness, startHarness } from '../harness.ts'
-import { freePort } from '../process.ts'
+import { freePort, writeConfig } from '../process.ts'
 import { type DirectusServer, installDirectus, startDirectus } from './server.ts'
 import {
   createPublishFlow,
@@ -58,6 +60,8 @@ describe.skipIf('error' in installed)('freshet against a real Directus 12.4.0', 
   let server: Server
   let port: number
   const store = mkdtempSync(join(tmpdir(), 'freshet-directus-store-'))
+  /** Reconciliation reports, for a failing test's message. */
+  const runs: unknown[] = []
 
   async function startFreshet() {
     h = await startHarness({
@@ -69,6 +73,8 @@ describe.skipIf('error' in installed)('freshet against a real Directus 12.4.0', 
         planner: { coalesce: { windowMs: 50, maxWaitMs: 500 } },
       },
     })
+    h.service.lifecycle.on('reconcile:completed', (r) => runs.push(r))
+    h.service.lifecycle.on('reconcile:failed', (r) => runs.push(r))
     server = serve({ fetch: h.service.app.fetch, port, hostname: '127.0.0.1' }) as Server
     await new Promise((resolve) => server.once('listening', resolve))
   }
@@ -202,7 +208,17 @@ describe.skipIf('error' in installed)('freshet against a real Directus 12.4.0', 
         { timeout: 60_000 },
       )
       .toBe('published')
-    await expect.poll(purged, { timeout: 30_000 }).toEqual(['/launch'])
+    await expect
+      .poll(purged, { timeout: 30_000 })
+      .toEqual(['/launch'])
+      .catch(async (error: Error) => {
+        const item = await admin.call('GET', `/items/pages/${page.id}`)
+        const cursor = await h.service.db.query('SELECT * FROM reconcile_cursors')
+        const index = await h.service.db.query('SELECT item_id, paths FROM route_index')
+        throw new Error(
+          `${error.message}\npage: ${JSON.stringify(item)}\ncursor: ${JSON.stringify(cursor)}\nindex: ${JSON.stringify(index)}\nlast runs: ${JSON.stringify(runs.slice(-3))}\nevents: ${JSON.stringify((await events()).slice(0, 3))}`,
+        )
+      })
     const made = (await events()).filter((e) => e.source === 'reconcile:directus')
     expect(made).toHaveLength(1)
     expect(made[0]?.reason).toMatch(/^changed at \d\d:\d\d:\d\d, no webhook received$/)
@@ -219,6 +235,27 @@ describe.skipIf('error' in installed)('freshet against a real Directus 12.4.0', 
     await expect.poll(purged, { timeout: 30_000 }).toEqual(['/draft', '/home', '/home-2'])
     const sources = (await events()).slice(0, 2).map((e) => e.source)
     expect(sources).toEqual(['reconcile:directus', 'reconcile:directus'])
+  })
+
+  it('freshet reconcile --once stores what it found; serve purges it', {
+    timeout: 180_000,
+  }, async () => {
+    await stopFreshet()
+    await admin.call('PATCH', '/items/pages/3', { slug: 'draft-2' })
+    const file = writeConfig(store, { ...h.config, server: { port: 0 }, store: { dir: store } })
+    const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [cli, '--config', file, 'reconcile', '--once', '--source', 'directus'],
+      { env: { ...process.env, FRESHET_LOG_LEVEL: 'warn' }, timeout: 120_000 },
+    )
+    const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')
+    expect(report).toMatchObject({ source: 'directus', seeded: 0 })
+    expect(report.events).toHaveLength(1)
+    expect(report.requests).toBe(2)
+    await startFreshet()
+    const purged = watchPurges()
+    await expect.poll(purged, { timeout: 30_000 }).toEqual(['/draft', '/draft-2'])
   })
 
   it('fails with the permission to add when the token may not read directus_relations', async () => {

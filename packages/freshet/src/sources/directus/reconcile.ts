@@ -184,8 +184,8 @@ async function reconcileCollection(
     const id = idOf(row.id)
     const at = dated(row)
     if (!id || !at) continue
-    const shown = visible.has(id) || indexed.has(id)
-    if (!shown && !filter) continue
+    // A draft edit (not shown before, not shown now) has nothing to purge.
+    if (!visible.has(id) && !indexed.has(id)) continue
     const why = `changed at ${hhmmss(at)}, no webhook received`
     candidates.set(id, { change: itemChange(collection, id, 'update', why, at), since: at })
   }

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Db } from './db.ts'
+import { insertEvents } from './events.ts'
+import { migrate } from './migrations.ts'
+import { coveredItems, readCursor, saveCursor } from './reconcile.ts'
+import { testStores } from './test-stores.ts'
+
+const stores = await testStores()
+
+describe.each(stores)('reconciliation store on $name', (store) => {
+  let db: Db
+  afterEach(async () => db?.close())
+
+  it('keeps a cursor per name', { timeout: 120_000 }, async () => {
+    db = (await store.open()).db
+    await migrate(db)
+    expect(await readCursor(db, 'directus:pages')).toBeUndefined()
+    await saveCursor(db, 'directus:pages', { at: '2026-12-04T12:03:07.000Z', id: '7' })
+    await saveCursor(db, 'directus:pages', { at: '2026-12-04T12:03:08.000Z', id: '2' })
+    expect(await readCursor(db, 'directus:pages')).toEqual({
+      at: '2026-12-04T12:03:08.000Z',
+      id: '2',
+    })
+  })
+
+  it('counts an item covered only by an event received at or after its change, or on its way', {
+    timeout: 120_000,
+  }, async () => {
+    db = (await store.open()).db
+    await migrate(db)
+    const at = new Date('2026-12-04T12:03:07.000Z')
+    const change = (id: string) => ({
+      kind: 'item' as const,
+      source: 'directus',
+      collection: 'pages',
+      id,
+      action: 'create' as const,
+      fields: { status: 'scheduled', slug: `p${id}` },
+    })
+    await insertEvents(db, [
+      {
+        id: randomUUID(),
+        source: 'directus',
+        receivedAt: new Date(at.getTime() - 3000),
+        bodyDigest: 'x',
+        changes: [change('1')],
+      },
+      {
+        id: randomUUID(),
+        source: 'directus',
+        receivedAt: new Date(at.getTime() + 10),
+        bodyDigest: 'x',
+        changes: [change('2')],
+      },
+    ])
+    // Batched: the event row keeps the status it was claimed in; its batch's is the one that counts.
+    await db.query(`INSERT INTO batches (id, status) VALUES ('b1', 'completed')`)
+    await db.query(`UPDATE events SET status = 'planning', batch_id = 'b1'`)
+    const items = ['1', '2', '3'].map((id) => ({ collection: 'pages', id, since: at }))
+    expect(await coveredItems(db, ['directus', 'reconcile:directus'], items)).toEqual(new Set([1]))
+    // Planned before the change but still purging: does not cover it. Not planned yet: does.
+    await db.query(`UPDATE batches SET status = 'tracking'`)
+    expect(await coveredItems(db, ['directus'], items)).toEqual(new Set([1]))
+    await db.query(`UPDATE events SET status = 'received', batch_id = NULL`)
+    expect(await coveredItems(db, ['directus'], items)).toEqual(new Set([0, 1]))
+  })
+})
