@@ -98,6 +98,7 @@ function createCloudFront(config: Config, lifecycle: Lifecycle) {
     maxPathsInProgress: options.maxPathsInProgress,
     maxWildcardsInProgress: options.maxWildcardsInProgress,
     tags: options.tags,
+    edgeTags: options.edgeTags,
     rscVariants: options.rscVariants,
     collapse: options.collapse,
     pollInitialMs: options.pollInitialMs,

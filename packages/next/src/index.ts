@@ -19,6 +19,13 @@ export {
 } from './cache-tag-header.ts'
 export { FORWARDED_HEADER } from './forward.ts'
 export {
+  DEFAULT_CLOUDFRONT_TAG_HEADER,
+  type LayerTagOptions,
+  layerTagHeaders,
+  objectTags,
+  purgeTagsFor,
+} from './layer-tags.ts'
+export {
   type BuildInfo,
   type ErrorAnswer,
   type PathResult,

@@ -7,6 +7,15 @@
  * `{"error": {"code", "message"}}`.
  */
 
+// Tag spelling both sides share (freshet purges what the site's objects carry).
+export {
+  bucketTag,
+  edgeTag,
+  layerTagHeaders,
+  objectTags,
+  purgeTagsFor,
+} from './layer-tags.ts'
+
 export interface RevalidateBody {
   paths: string[]
   tags: string[]

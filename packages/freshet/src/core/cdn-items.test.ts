@@ -105,3 +105,12 @@ describe('cdnItems', () => {
     )
   })
 })
+
+describe('edgeTags', () => {
+  it('purges each tag as the site spells it, and its bucket', () => {
+    const { items } = cdnItems({ paths: [], tags: ['Articles:42'] }, { tags: true, edgeTags: true })
+    expect(items).toEqual(expect.arrayContaining(['#articles:42']))
+    expect(items.some((item) => /^#b:[0-7]$/.test(item))).toBe(true)
+    expect(items.length).toBe(2)
+  })
+})

@@ -18,6 +18,7 @@
  * - Tags become `#tag` items when the distribution has cache tags; otherwise they are dropped
  *   with a note (the paths must then carry the purge).
  */
+import { purgeTagsFor } from '@freshet/next/protocol'
 import { tagProblem } from './limits.ts'
 
 export const MAX_CDN_PATH_LENGTH = 4000
@@ -29,6 +30,11 @@ export interface CdnItemOptions {
   rscVariants?: boolean
   /** Exact paths sharing a parent, this many or more, become `<parent>/*`. */
   collapse?: number
+  /**
+   * The site sends tags through `@freshet/next`'s `layerTagHeaders`: purge each tag as it spells
+   * them (lower-case, long ones hashed) and the bucket that carries it on objects with over 50.
+   */
+  edgeTags?: boolean
 }
 
 export interface CdnItemNote {
@@ -181,7 +187,8 @@ function tagItems(
   notes: CdnItemNote[],
 ): string[] {
   const valid: string[] = []
-  for (const tag of new Set(tags)) {
+  const spelled = options.edgeTags ? tags.flatMap(purgeTagsFor) : tags
+  for (const tag of new Set(spelled)) {
     const problem = options.tags ? tagProblem(tag) : 'the distribution has no cache tags'
     if (problem === undefined) {
       valid.push(`#${tag}`)

@@ -25,6 +25,7 @@ export interface CdnDistribution {
   maxPathsInProgress: number
   maxWildcardsInProgress: number
   tags: boolean
+  edgeTags?: boolean
   rscVariants: boolean
   collapse?: number | undefined
   pollInitialMs: number

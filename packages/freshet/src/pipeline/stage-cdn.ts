@@ -62,6 +62,7 @@ async function submit(
   const { target } = distribution
   const { items, notes } = cdnItems(plan, {
     tags: distribution.tags,
+    edgeTags: distribution.edgeTags ?? false,
     rscVariants: distribution.rscVariants,
     ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
   })

@@ -143,6 +143,7 @@ describe('cloudFrontOptions', () => {
       maxPathsInProgress: 3000,
       maxWildcardsInProgress: 15,
       tags: false,
+      edgeTags: false,
       rscVariants: false,
       pollInitialMs: 1000,
       pollMaxMs: 10_000,

@@ -43,6 +43,12 @@ export const cloudFrontOptions = z
       .boolean()
       .default(false)
       .describe('The distribution has a cache-tag header configured: purge tags as #tag items.'),
+    edgeTags: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The site sends tags with @freshet/next layerTagHeaders: purge each as it spells them (lower-case, long ones hashed) and its bucket (over 50 tags an object). Two billed paths a tag.',
+      ),
     rscVariants: z
       .boolean()
       .default(false)
