@@ -11,7 +11,7 @@ interface Purges {
   }[]
 }
 
-describe('/api/purges, /api/events/retry, /api/stream', () => {
+describe('/api/purges, /api/retries, /api/stream', () => {
   let h: TestService
   const get = (path: string) => h.request(path, { headers: adminHeaders })
   const accept = async (body: unknown) => {
@@ -67,7 +67,7 @@ describe('/api/purges, /api/events/retry, /api/stream', () => {
 
   it('retries in bulk only failed events, and says why it skipped the others', async () => {
     const done = await accept({ paths: ['/bulk/done'] })
-    const response = await h.request('/api/events/retry', {
+    const response = await h.request('/api/retries', {
       method: 'POST',
       headers: { ...adminHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({ ids: [done, 'nope'] }),
@@ -81,7 +81,7 @@ describe('/api/purges, /api/events/retry, /api/stream', () => {
       ],
     })
     for (const body of ['{', '{"ids": []}', '{"ids": "x"}']) {
-      const bad = await h.request('/api/events/retry', {
+      const bad = await h.request('/api/retries', {
         method: 'POST',
         headers: { ...adminHeaders, 'content-type': 'application/json' },
         body,

@@ -46,7 +46,7 @@ function parsed<T>(result: z.ZodSafeParseResult<T>, code: string): T {
 /**
  * `/api/stream` (Server-Sent Events of the pipeline's progress, read with the Bearer token
  * through fetch, never a token in the URL), `/api/purges` ("what purged this URL?") and
- * `/api/events/retry` (bulk retry of failed events).
+ * `/api/retries` (bulk retry of failed events).
  */
 export function observeRoutes(deps: AppDeps) {
   const api = new Hono()
@@ -77,7 +77,7 @@ export function observeRoutes(deps: AppDeps) {
     return c.json({ path: query.path ?? null, tag: query.tag ?? null, purges })
   })
 
-  api.post('/events/retry', async (c) => {
+  api.post('/retries', async (c) => {
     const body: unknown = await c.req.json().catch(() => {
       throw badRequest('invalid_json', 'the body is not JSON: expected {"ids": [...]}')
     })

@@ -234,7 +234,7 @@ async function retryFailed() {
     say('No failed events shown to retry.')
     return
   }
-  const answer = await api<{ retried: unknown[]; skipped: unknown[] }>('events/retry', {
+  const answer = await api<{ retried: unknown[]; skipped: unknown[] }>('retries', {
     method: 'POST',
     body: { ids },
   })
