@@ -53,7 +53,17 @@ describe('the web page', () => {
   it('serves every browser module as plain JavaScript that parses', async () => {
     const sources = await moduleGraph()
     const names = [...sources.keys()].map((file) => file.replace(/\.(js|ts)$/, ''))
-    expect(names.sort()).toEqual(['api', 'app', 'dom', 'events', 'journey', 'live', 'search', 'types', 'waterfall'])
+    expect(names.sort()).toEqual([
+      'api',
+      'app',
+      'dom',
+      'events',
+      'journey',
+      'live',
+      'search',
+      'types',
+      'waterfall',
+    ])
     const dir = mkdtempSync(join(tmpdir(), 'freshet-page-'))
     try {
       for (const [file, source] of sources) {
