@@ -274,4 +274,37 @@ describe.skipIf('error' in installed)('freshet against a real Directus 12.4.0', 
     }
     await expect(planner.simulate([change])).rejects.toThrow(/read on directus_relations/)
   })
+
+  it('freshet doctor passes the reader token, and fails a wrong one and one without directus_relations', {
+    timeout: 180_000,
+  }, async () => {
+    const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname
+    /** The Directus lines of `freshet doctor` with `token` (pods and CDN are not configured). */
+    async function doctor(token: string) {
+      // A store of its own: the embedded one in use by serve opens in one process only.
+      const dir = mkdtempSync(join(tmpdir(), 'freshet-directus-doctor-'))
+      const file = writeConfig(dir, {
+        store: { dir: join(dir, 'store') },
+        sources: { directus: { secret: SECRET, url: directus.url, token } },
+        routes: ROUTES,
+      })
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [cli, '--config', file, 'doctor'],
+        { env: { ...process.env, FRESHET_LOG_LEVEL: 'warn' }, timeout: 120_000 },
+      ).catch((error: { stdout: string }) => error)
+      rmSync(dir, { recursive: true, force: true })
+      return stdout.split('\n').filter((l) => l.slice(2).startsWith('directus '))
+    }
+    const good = await doctor(TOKEN)
+    expect(good.length).toBeGreaterThanOrEqual(3)
+    expect(good.filter((l) => !l.startsWith('✓'))).toEqual([])
+    expect(good.join('\n')).toMatch(/directus related collections: .*pages_tags/)
+    expect((await doctor('not-a-token-of-this-directus')).join('\n')).toMatch(
+      /✗ directus token: .*does not accept sources\.directus\.token \(401\)/,
+    )
+    expect((await doctor(NO_RELATIONS_TOKEN)).join('\n')).toMatch(
+      /✗ directus token: .*may not read directus_relations \(403\)/,
+    )
+  })
 })
