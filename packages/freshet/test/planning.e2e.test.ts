@@ -80,6 +80,9 @@ describe('planning end to end on Directus', () => {
         sources: { directus: { secret: SECRET, url, token: DIRECTUS_TOKEN } },
         routes: DIRECTUS_ROUTES,
         planner: { coalesce: { windowMs: 20, maxWaitMs: 200 }, retry: CMS_RETRY },
+        // Planning from webhooks alone: a reconcile run would seed the route index from the CMS
+        // between these tests' steps (reconciliation has its own tests, against a real Directus).
+        reconcile: { intervalSeconds: 0 },
       },
     })
   })
