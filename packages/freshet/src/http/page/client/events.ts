@@ -1,6 +1,8 @@
 /**
  * The recent-events list: a status filter, the rows loaded so far and the cursor for more.
  * A refresh reloads as many rows as are shown, so "load more" survives auto-refresh.
+ * Loads run one after another: a refresh answered after a "load more" (or a filter's first page
+ * after a click on "load more") would otherwise overwrite the rows with an older view.
  */
 import { api } from './api.ts'
 import { badge, duration, h, shortId, show, time } from './dom.ts'
@@ -30,6 +32,14 @@ export function createEventList(
   let next: string | null = null
   let selected: string | null = null
   let shown = ''
+  let queue: Promise<unknown> = Promise.resolve()
+
+  /** Runs `work` once every load before it has ended, each on the state the last one left. */
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work, work)
+    queue = run.catch(() => undefined)
+    return run
+  }
 
   const query = (limit: number, cursor?: string | null) => {
     const params = new URLSearchParams({ limit: String(limit) })
@@ -57,27 +67,31 @@ export function createEventList(
     show(elements.container, eventTable(events, selected, open))
   }
 
+  async function reload(hold: boolean) {
+    const page = await query(Math.min(Math.max(events.length, pageSize), MAX_PAGE))
+    events = page.events
+    next = page.next
+    if (!hold) render()
+  }
+
   return {
     /** Reloads the rows shown; `hold` leaves them unshown until `render()` (see app.ts). */
-    async refresh(hold = false) {
-      const page = await query(Math.min(Math.max(events.length, pageSize), MAX_PAGE))
-      events = page.events
-      next = page.next
-      if (!hold) render()
-    },
+    refresh: (hold = false) => serial(() => reload(hold)),
     render,
-    async loadMore() {
-      if (!next) return
-      const page = await query(pageSize, next)
-      events = [...events, ...page.events]
-      next = page.next
-      render()
-    },
-    async filter(changed: Partial<EventFilters>) {
-      filters = { ...filters, ...changed }
-      events = []
-      await this.refresh()
-    },
+    loadMore: () =>
+      serial(async () => {
+        if (!next) return
+        const page = await query(pageSize, next)
+        events = [...events, ...page.events]
+        next = page.next
+        render()
+      }),
+    filter: (changed: Partial<EventFilters>) =>
+      serial(() => {
+        filters = { ...filters, ...changed }
+        events = []
+        return reload(false)
+      }),
     /** The open event's fresher state, so the list and the detail never disagree. */
     patch(update: Pick<EventSummary, 'id' | 'status' | 'finishedAt' | 'error'>) {
       const at = events.findIndex((e) => e.id === update.id)
