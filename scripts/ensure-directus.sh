@@ -46,6 +46,15 @@ cat > "$STAGE/package.json" <<JSON
   "overrides": { "isolated-vm": "7.0.1" }
 }
 JSON
+# Directus 12 and its native modules (isolated-vm 7, sqlite3) need Node >= 22 and must be built
+# for the Node that runs the tests: bring freshet's Node when the one on PATH is older, and build
+# against that Node's own headers (a machine's npm may point `nodedir` at the system Node's).
+here="$(cd "$(dirname "$0")" && pwd)"
+newer="$(bash "$here/ensure-node.sh")"
+if [ -n "$newer" ]; then PATH="$newer:$PATH"; export PATH; fi
+npm_config_nodedir="$(node -p 'require("path").dirname(require("path").dirname(process.execPath))')"
+export npm_config_nodedir
+log "building against Node $(node --version) ($npm_config_nodedir)"
 log "installing Directus $VERSION into $DIR (about 4 minutes)"
 ( cd "$STAGE" && npm install --no-audit --no-fund --loglevel=error >&2 )
 if [ ! -f "$STAGE/node_modules/@directus/api/dist/cli/run.js" ]; then
