@@ -2,6 +2,7 @@
  * What the CLI prints for people (with --json it prints the API's JSON instead): an event's
  * short summary, a list of events, and the progress lines of `--wait`. Pure functions.
  */
+import type { ContentChange, Plan, PlanEntry } from '../core/domain.ts'
 import type { EventSummary, EventView } from '../http/page/client/types.ts'
 
 const time = (iso: string | null | undefined) =>
@@ -85,4 +86,40 @@ export function eventsText(events: readonly EventSummary[]): string {
         .trimEnd(),
     )
     .join('\n')
+}
+
+interface Simulation {
+  ignored?: string
+  changes?: readonly ContentChange[]
+  plan: Plan | null
+}
+
+const changeText = (c: ContentChange) =>
+  c.kind === 'purge'
+    ? `${c.source} purge: ${c.paths.length} paths, ${c.tags.length} tags`
+    : `${c.source} ${c.collection}:${c.id} ${c.action}`
+
+function entriesText(title: string, entries: readonly PlanEntry[]): string[] {
+  if (entries.length === 0) return [`${title}: none`]
+  const width = Math.max(...entries.map((e) => e.value.length))
+  return [
+    `${title} (${entries.length}):`,
+    ...entries.map(
+      (e) =>
+        `  ${e.value.padEnd(width)}  ${e.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; ')}`,
+    ),
+  ]
+}
+
+/** `freshet simulate`: the changes a webhook makes, then what would be purged and why. */
+export function simulationText(answer: Simulation): string {
+  if (answer.ignored !== undefined) return `ignored: ${answer.ignored}; nothing would be purged`
+  const changes = answer.changes ?? []
+  const lines = [`changes (${changes.length}):`, ...changes.map((c) => `  ${changeText(c)}`)]
+  if (answer.plan) {
+    lines.push(...entriesText('paths', answer.plan.paths), ...entriesText('tags', answer.plan.tags))
+    for (const note of answer.plan.notes) lines.push(`${note.level}: ${note.message}`)
+  }
+  lines.push('(nothing was changed: a dry run)')
+  return lines.join('\n')
 }
