@@ -68,6 +68,16 @@ describe('the CLI, against a running freshet', () => {
     expect(run.code).toBe(0)
     const printed = lines(run.stdout)
     expect(printed[0]).toMatch(/^event \S+ received$/)
+    // Every stage, in pipeline order, even those far shorter than a look (planning, pods).
+    const stages = printed.slice(1).map((l) => l.split(' ')[0])
+    const runs = stages.filter((s, i) => s !== 'received' && s !== stages[i - 1])
+    expect(runs).toEqual(['planning', 'pods', 'cdn', 'tracking', 'completed'])
+    expect(printed).toContainEqual(
+      expect.stringMatching(/^pods {6}pods confirmed 3\/3, in \d+\.\d s$/),
+    )
+    expect(printed).toContainEqual(
+      expect.stringMatching(/^cdn {7}1 invalidation created, in \d+\.\d s$/),
+    )
     expect(printed.at(-1)).toMatch(
       /^completed +in \d+\.\d s, pods confirmed 3\/3, invalidations Completed 1\/1$/,
     )

@@ -44,8 +44,27 @@ export function adminClient(options: ClientOptions) {
     if (!response.ok) throw refused(options.url, method, target, response.status, answer, token)
     return answer
   }
+  /** A streaming GET (Server-Sent Events): the open response, or the same errors as `get`. */
+  async function stream(path: string, signal: AbortSignal): Promise<Response> {
+    const target = new URL(path, options.url)
+    const response = await fetch(target, {
+      signal,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        accept: 'text/event-stream',
+      },
+    }).catch((cause: unknown) => {
+      throw unreachable(options.url, cause)
+    })
+    if (!response.ok || !response.body) {
+      const answer = (await response.json().catch(() => ({}))) as { error?: { message?: string } }
+      throw refused(options.url, 'GET', target, response.status, answer, token)
+    }
+    return response
+  }
   return {
     url: options.url,
+    stream,
     get: (path: string) => call('GET', path),
     post: (path: string, body: unknown = {}) => call('POST', path, body),
   }

@@ -44,6 +44,45 @@ export function progressLine(view: EventView): string {
   return `${stage} ${parts.join(', ')}`.trimEnd()
 }
 
+/** The stages a batch passes, in order (`received` and `scheduled` come before the batch). */
+const STAGES = ['planning', 'pods', 'cdn', 'tracking'] as const
+
+/** What a stage did, once it ended: its outcome from the event as it is now. */
+function endedText(stage: (typeof STAGES)[number], view: EventView): string | undefined {
+  if (stage === 'planning') {
+    const plan = view.batch?.plan
+    return plan ? `planned ${plan.paths.length} paths, ${plan.tags.length} tags` : undefined
+  }
+  if (stage === 'pods') return podProgress(view)
+  if (stage === 'cdn') {
+    const n = view.invalidations.length
+    return `${n} invalidation${n === 1 ? '' : 's'} created`
+  }
+  return invalidationProgress(view)
+}
+
+/**
+ * `--wait`'s lines for the event as it is now: one per stage it passed (from the batch's
+ * recorded stage times, so a stage shorter than a look is still there), then the current
+ * stage's progress. A follower prints each line it has not printed yet, in this order.
+ */
+export function stageLines(view: EventView): { stage: string; text: string }[] {
+  const lines: { stage: string; text: string }[] = []
+  const stages = view.batch?.stages ?? {}
+  for (const stage of STAGES) {
+    const record = stages[stage]
+    if (!record || stage === view.status) continue
+    if (record.skipped) lines.push({ stage, text: `${stage.padEnd(9)} skipped: ${record.skipped}` })
+    else if (record.endedAt) {
+      const took = seconds(record.startedAt, record.endedAt)
+      const what = [endedText(stage, view), took && `in ${took}`].filter(Boolean).join(', ')
+      lines.push({ stage, text: `${stage.padEnd(9)} ${what}`.trimEnd() })
+    }
+  }
+  lines.push({ stage: view.status, text: progressLine(view) })
+  return lines
+}
+
 const errorOf = (view: EventView) => view.error ?? view.batch?.error ?? undefined
 
 /** `freshet status ID`: a few lines, the stage first. */
