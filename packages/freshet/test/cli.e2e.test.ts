@@ -7,7 +7,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { adminClient } from '../src/cli/client.ts'
 import { ENVIRONMENT } from '../src/cli/environment.ts'
+import { followEvent } from '../src/cli/follow.ts'
 import { ADMIN, type Harness, startHarness } from './harness.ts'
 import { freePort } from './process.ts'
 
@@ -84,6 +86,24 @@ describe('the CLI, against a running freshet', () => {
     // CloudFront completes after 1.5 s: the wait shows the invalidation in progress first.
     expect(printed).toContainEqual(expect.stringMatching(/invalidations Completed 0\/1$/))
     expect(new Set(printed).size).toBe(printed.length)
+  }, 180_000)
+
+  it('--wait looks again at each event of the server’s stream, not only on its poll', async () => {
+    // Polls 10 minutes apart: only GET /api/stream can bring the follower to the end in time.
+    const client = adminClient({ url, token: ADMIN })
+    const { id } = (await client.post('/api/invalidations', { paths: ['/articles/sse'] })) as {
+      id: string
+    }
+    const printed: string[] = []
+    const code = await followEvent(client, id, {
+      timeoutSeconds: 60,
+      json: false,
+      intervalMs: 600_000,
+      livePollMs: 600_000,
+      print: (line) => printed.push(line),
+    })
+    expect(code).toBe(0)
+    expect(printed.at(-1)).toMatch(/^completed /)
   }, 180_000)
 
   it('status ID: a short summary; --json: the API answer', async () => {

@@ -107,7 +107,10 @@ export function directusChecks(config: Config): Check[] {
       name: `directus ${collection}`,
       async run(signal) {
         const status = await readable(collection, signal)
-        if (status === 401) throw new Error(`${base} does not accept sources.directus.token (401)`)
+        if (status === 401)
+          throw new Error(
+            `${base} does not accept sources.directus.token (401): give the static token of the user freshet reads as`,
+          )
         if (status === 403)
           throw new Error(
             `the token may not read ${collection} (403; or it does not exist): add read on ${collection} ${POLICY}`,

@@ -21,8 +21,10 @@ export const EXIT_TIMEOUT = 4
 export interface FollowOptions {
   timeoutSeconds: number
   json: boolean
-  /** Between two looks when the stream says nothing (the fallback poll). */
+  /** Between two looks when the stream cannot be opened (the fallback poll). */
   intervalMs?: number
+  /** Between two looks while the stream is open and says nothing (the poll beside it). */
+  livePollMs?: number
   print?: (line: string) => void
 }
 
@@ -48,9 +50,13 @@ export async function followEvent(
         print(options.json ? JSON.stringify(progressOf(view, line.stage)) : line.text)
       }
       if (isFinal(view.status)) return view.status === 'completed' ? 0 : EXIT_FAILED
-      const poll = sleep(changes.live() ? 2_000 : (options.intervalMs ?? 500), 'poll', {
-        signal: stop.signal,
-      }).catch(() => 'stopped')
+      const poll = sleep(
+        changes.live() ? (options.livePollMs ?? 2_000) : (options.intervalMs ?? 500),
+        'poll',
+        {
+          signal: stop.signal,
+        },
+      ).catch(() => 'stopped')
       if ((await Promise.race([changes.next(), poll, timedOut])) === 'timeout') {
         console.error(
           `[freshet] event ${id} is still ${view.status} after ${options.timeoutSeconds} s; ` +
