@@ -7,7 +7,10 @@
  *   `{"prefixes": ["host/path"]}` (no scheme), `{"hosts": [...]}` or `{"purge_everything": true}`;
  * - at most 100 operations per request (the documented limit on every plan but Enterprise's URLs);
  * - the envelope `{success, errors: [{code, message}], messages, result: {id}}`; a purge takes
- *   effect at once (Instant Purge); over the rate limit, 429.
+ *   effect at once (Instant Purge); over the rate limit, 429;
+ * - `GET /client/v4/user/tokens/verify` (api/resources/user/subresources/tokens/methods/verify):
+ *   any valid token answers `{success: true, result: {id, status: "active"}}`; a wrong one 401
+ *   with code 1000 "Invalid API Token".
  */
 import { randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
@@ -19,6 +22,8 @@ export interface CloudflareEmulatorOptions {
   apiToken: string
   /** Operations per request (default 100). */
   maxOperations?: number
+  /** What token verification reports: `active` (default), `disabled` or `expired`. */
+  tokenStatus?: 'active' | 'disabled' | 'expired'
 }
 
 const KINDS = ['files', 'tags', 'prefixes', 'hosts'] as const
@@ -36,6 +41,18 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
     )
   }
   const app = new Hono()
+  const tokenId = randomUUID().replaceAll('-', '')
+  app.get('/client/v4/user/tokens/verify', (c) => {
+    if (c.req.header('authorization') !== `Bearer ${options.apiToken}`)
+      return fail(401, 1000, 'Invalid API Token')
+    const status = options.tokenStatus ?? 'active'
+    return Response.json({
+      success: true,
+      errors: [],
+      messages: [{ code: 10000, message: 'This API Token is valid and active', type: null }],
+      result: { id: tokenId, status },
+    })
+  })
   app.post('/client/v4/zones/:zone/purge_cache', async (c) => {
     const fault = faults.next()
     if (fault === 'throttle') {

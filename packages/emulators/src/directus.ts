@@ -6,7 +6,13 @@
  *   **403 FORBIDDEN**, as Directus answers it, never 404;
  * - `GET /items/{collection}?filter[field][_in]=1,2&fields=…&limit=&page=` → `{ data: [...] }`
  *   (also `filter={json}`, and `SEARCH` with `{ query }` in the body for long id lists);
- * - `GET /relations` → `{ data: [{ collection, field, related_collection, meta }] }`;
+ * - `GET /relations` → `{ data: [{ collection, field, related_collection, meta }] }`, only the
+ *   relations whose collections (`collection`, `related_collection`, every
+ *   `one_allowed_collections`) the token may read, as Directus 12's `filterForbidden` does: a
+ *   junction left out of the policy makes its relations invisible, not forbidden;
+ * - `GET /fields/{collection}` → `{ data: [{ collection, field, type, meta }] }`: needs read on
+ *   `directus_fields` and on the collection (else 403), as Directus 12's `FieldsService`; the
+ *   items' keys are plain fields, `graph.field()` adds alias ones (`special: ['m2m']`);
  * - `fields` expands many-to-one (`category.slug`) and one-to-many aliases (`blocks.id`);
  * - a static token: `Authorization: Bearer <token>` or `?access_token=`; a wrong one is 401
  *   `INVALID_CREDENTIALS`, none is 403;
@@ -27,6 +33,13 @@ export interface DirectusRelation {
   related_collection: string | null
   meta: { one_field: string | null; junction_field: string | null } & Record<string, unknown>
   schema?: Record<string, unknown> | null
+}
+
+export interface DirectusField {
+  collection: string
+  field: string
+  type: string
+  meta: { special: string[] | null; interface: string | null } & Record<string, unknown>
 }
 
 export interface DirectusEmulatorOptions {
@@ -56,6 +69,7 @@ const INVALID_TOKEN = {
 export function createDirectusGraph() {
   const collections = new Map<string, Map<string, DirectusItem>>()
   const relations: DirectusRelation[] = []
+  const fields: DirectusField[] = []
   const table = (name: string) => {
     const t = collections.get(name) ?? new Map<string, DirectusItem>()
     collections.set(name, t)
@@ -64,6 +78,11 @@ export function createDirectusGraph() {
   return {
     collections,
     relations,
+    fields,
+    /** A field of the data model beside the items' own keys: an alias (`o2m`, `m2m`, `m2a`). */
+    field(collection: string, field: string, meta: { special: string[]; interface: string }) {
+      fields.push({ collection, field, type: 'alias', meta })
+    },
     set(collection: string, item: DirectusItem) {
       table(collection).set(String(item.id), item)
     },
@@ -253,7 +272,27 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
 
   app.get('/relations', (c) => {
     if (!mayRead('directus_relations')) return c.json(FORBIDDEN, 403)
-    return c.json({ data: graph.relations })
+    const visible = (r: DirectusRelation) =>
+      mayRead(r.collection) &&
+      (r.related_collection === null || mayRead(r.related_collection)) &&
+      ((r.meta.one_allowed_collections as string[] | undefined) ?? []).every(mayRead)
+    return c.json({ data: graph.relations.filter(visible) })
+  })
+
+  app.get('/fields/:collection', (c) => {
+    const collection = c.req.param('collection')
+    if (!mayRead('directus_fields') || !mayRead(collection)) return c.json(FORBIDDEN, 403)
+    const keys = new Set(
+      [...(graph.collections.get(collection)?.values() ?? [])].flatMap((i) => Object.keys(i)),
+    )
+    const plain: DirectusField[] = [...keys].map((field) => ({
+      collection,
+      field,
+      type: 'unknown',
+      meta: { special: null, interface: null },
+    }))
+    const aliases = graph.fields.filter((f) => f.collection === collection)
+    return c.json({ data: [...plain, ...aliases] })
   })
 
   app.get('/items/:collection/:id', (c) => {

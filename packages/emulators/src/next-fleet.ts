@@ -80,6 +80,8 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    // A build is not left running by a process that exits during it (the demo stopped early).
+    killOnExit(child)
     let output = ''
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-8000)

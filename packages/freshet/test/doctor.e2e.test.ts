@@ -1,22 +1,26 @@
-import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { type CloudFrontEmulator, startCloudFrontEmulator } from '@freshet/emulators/cloudfront'
 import { createContentfulEmulator } from '@freshet/emulators/contentful'
 import { createDirectusEmulator } from '@freshet/emulators/directus'
 import { startTestPod, type TestPod } from '@freshet/emulators/pods'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stringify } from 'yaml'
+import { doctor, line } from './doctor-run.ts'
+import { freePort } from './process.ts'
 
-const BIN = fileURLToPath(new URL('../bin/freshet.js', import.meta.url))
 const DIRECTUS_TOKEN = 'directus-reader-token'
 const POD_TOKEN = 'pod-token'
 const DISTRIBUTION = 'E2DOCTOR000001'
 
 /** What the Directus reader may read, as a Directus 12 policy gives it. */
-const ALL = ['directus_relations', 'articles', 'articles_tags', 'tags', 'categories']
+const ALL = [
+  'directus_relations',
+  'directus_fields',
+  'articles',
+  'articles_tags',
+  'tags',
+  'categories',
+]
 
 function directus(read: readonly string[]) {
   const cms = createDirectusEmulator({ token: DIRECTUS_TOKEN, permissions: { read } })
@@ -35,31 +39,9 @@ function directus(read: readonly string[]) {
     meta: { junction_field: 'articles_id' },
   })
   g.relate({ collection: 'articles', field: 'user_created', related_collection: 'directus_users' })
+  g.field('articles', 'tags', { special: ['m2m'], interface: 'list-m2m' })
   for (const name of ['articles', 'articles_tags', 'tags', 'categories']) g.set(name, { id: 1 })
   return cms
-}
-
-function doctor(config: unknown, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'freshet-doctor-'))
-  const file = join(dir, 'freshet.yaml')
-  writeFileSync(file, stringify(config))
-  return new Promise<{ code: number; lines: string[] }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'doctor', '--config', file],
-      { cwd: dir, env: { ...process.env, ...env }, timeout: 120_000 },
-      (error, stdout) => {
-        rmSync(dir, { recursive: true, force: true })
-        resolve({ code: error ? Number(error.code ?? 1) : 0, lines: stdout.trim().split('\n') })
-      },
-    )
-  })
-}
-
-/** `✗ text` of the check named `name` (the line is `✗ name: text`). */
-const line = (lines: string[], name: string) => {
-  const found = lines.find((l) => l.slice(2).startsWith(`${name}: `))
-  return found && `${found.slice(0, 1)} ${found.slice(name.length + 4)}`
 }
 
 describe('freshet doctor', () => {
@@ -109,6 +91,9 @@ describe('freshet doctor', () => {
     expect(line(run.lines, 'directus related collections')).toContain(
       'may read articles_tags, categories, tags',
     )
+    expect(line(run.lines, 'directus junctions')).toBe(
+      "✓ every relational field's junction is readable: articles.tags",
+    )
     expect(line(run.lines, 'pods')).toContain('2 pod(s) answer GET /api/revalidate')
     expect(line(run.lines, `cloudfront ${DISTRIBUTION}`)).toContain(
       'may ListInvalidations and GetInvalidation',
@@ -129,8 +114,27 @@ describe('freshet doctor', () => {
       env,
     )
     expect(noJunction.code).toBe(1)
-    expect(line(noJunction.lines, 'directus related collections')).toMatch(
-      /^✗ the token may not read articles_tags \(403\), which the parents walk reads: add read on each/,
+    // As Directus 12: the junction's relations are left out of /relations, not refused...
+    expect(line(noJunction.lines, 'directus related collections')).toBe(
+      '✓ may read categories (junctions, embedding and related collections)',
+    )
+    // ...but the m2m field on the routed collection is still there, with no relation behind it.
+    expect(line(noJunction.lines, 'directus junctions')).toMatch(
+      /^✗ articles\.tags \(m2m\): no visible relation: its junction collection is not readable \(read on the junction named in Settings → Data Model → articles → tags, and on what it links to\)\. .*add read on them to the policy/,
+    )
+    const noTags = await doctor(
+      configFor(await serveDirectus(ALL.filter((c) => c !== 'tags'))),
+      env,
+    )
+    expect(line(noTags.lines, 'directus junctions')).toMatch(
+      /^✗ articles\.tags \(m2m\): the junction articles_tags is readable, but not what articles_tags\.tags_id links to/,
+    )
+    const noFields = await doctor(
+      configFor(await serveDirectus(ALL.filter((c) => c !== 'directus_fields'))),
+      env,
+    )
+    expect(line(noFields.lines, 'directus junctions')).toMatch(
+      /^✗ the token may not read the fields of articles \(403\): add read on directus_fields/,
     )
     const noRouted = await doctor(
       configFor(await serveDirectus(ALL.filter((c) => c !== 'articles'))),
@@ -175,6 +179,54 @@ describe('freshet doctor', () => {
     )
   }, 180_000)
 
+  it('every ✗ ends with the fix: no pods found, a pod that is down, Directus failing, no url, no spaceId, CloudFront unreachable', async () => {
+    const cms = directus(ALL)
+    const directusUrl = await cms.listen()
+    closers.push(cms.close)
+    cms.failNext(...Array(8).fill(500))
+    const down = `http://127.0.0.1:${await freePort()}`
+    const run = await doctor(
+      configFor(directusUrl, {
+        pods: { token: POD_TOKEN, discovery: { dns: { name: 'no-such-web.invalid', port: 3000 } } },
+      }),
+      { ...env, AWS_ENDPOINT_URL_CLOUDFRONT: down },
+    )
+    expect(run.code).toBe(1)
+    expect(line(run.lines, 'pods')).toMatch(
+      /^✗ discovery found no pods: no-such-web\.invalid resolves to no address; check pods\.discovery\.dns\.name/,
+    )
+    expect(line(run.lines, 'directus token')).toMatch(
+      /^✗ GET .*\/relations answered 500: check that sources\.directus\.url is the Directus API/,
+    )
+    expect(line(run.lines, `cloudfront ${DISTRIBUTION}`)).toMatch(
+      new RegExp(
+        `: AWS_ENDPOINT_URL_CLOUDFRONT is ${down}; check that CloudFront \\(or its emulator\\) answers there$`,
+      ),
+    )
+    const podDown = await doctor(
+      configFor(directusUrl, { pods: { token: POD_TOKEN, discovery: { static: [down] } } }),
+      env,
+    )
+    expect(line(podDown.lines, 'pods')).toMatch(
+      /^✗ 1 of 1 pods fail GET \/api\/revalidate: .*; is the pod running, and reachable from here at that address\?$/,
+    )
+    const half = await doctor(
+      configFor(directusUrl, {
+        sources: {
+          directus: { secret: 'x'.repeat(32) },
+          contentful: { signingSecret: 'c'.repeat(64) },
+        },
+      }),
+      env,
+    )
+    expect(line(half.lines, 'directus url')).toMatch(
+      /^✗ sources\.directus\.url is not set: .*set it to the Directus API, e\.g\. https:\/\/cms\.example\.com$/,
+    )
+    expect(line(half.lines, 'contentful')).toMatch(
+      /^✗ sources\.contentful\.spaceId is not set: .*set it, e\.g\. spaceId: abc123/,
+    )
+  }, 180_000)
+
   it('nothing configured is a ✗, not a ✓: exit 1', async () => {
     const run = await doctor({
       store: { dir: join(tmpdir(), `freshet-doctor-empty-${process.pid}`) },
@@ -184,7 +236,9 @@ describe('freshet doctor', () => {
     expect(line(run.lines, 'pods')).toMatch(
       /^✗ not configured: add pods\.token and pods\.discovery/,
     )
-    expect(line(run.lines, 'cdn')).toMatch(/^✗ not configured: add cdn\.cloudfront\.distributionId/)
+    expect(line(run.lines, 'cdn')).toMatch(
+      /^✗ not configured: add a cache layer, e\.g\. cdn\.cloudfront\.distributionId: E2ABCDEF123456 \(or cdn\.varnish, cloudflare, fastly, akamai\)$/,
+    )
     expect(line(run.lines, 'admin token')).toMatch(/^✗ server\.adminToken is not set/)
   }, 180_000)
 })

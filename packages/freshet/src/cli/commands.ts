@@ -7,7 +7,7 @@ import type { Command } from 'commander'
 import type { EventSummary, EventView } from '../http/page/client/types.ts'
 import { adminClient, CliError } from './client.ts'
 import { followEvent } from './follow.ts'
-import { eventsText, eventText } from './format.ts'
+import { eventsText, eventText, simulationText } from './format.ts'
 import { readInput } from './input.ts'
 
 interface RemoteOptions {
@@ -43,8 +43,9 @@ function timeoutOf(options: RemoteOptions): number {
   return seconds
 }
 
+// With --wait, --json prints one object per line (the answer, then each change): JSON lines.
 const print = (options: RemoteOptions, value: unknown, text: () => string) =>
-  console.log(options.json ? JSON.stringify(value, null, 2) : text())
+  console.log(options.json ? JSON.stringify(value, null, options.wait ? undefined : 2) : text())
 
 /** Follows when --wait is given: the exit code is the event's outcome. */
 async function maybeFollow(options: RemoteOptions, id: string) {
@@ -152,12 +153,12 @@ function simulate(program: Command) {
             h.slice(h.indexOf(':') + 1).trim(),
           ]),
         )
-        const answer = await adminClient(options).post('/api/simulate', {
+        const answer = (await adminClient(options).post('/api/simulate', {
           source: options.source,
           body,
           headers,
-        })
-        console.log(JSON.stringify(answer, null, 2))
+        })) as Parameters<typeof simulationText>[0]
+        print(options, answer, () => simulationText(answer))
       },
     )
 }

@@ -1,15 +1,11 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
-import {
-  CloudFrontClient,
-  GetInvalidationCommand,
-  ListInvalidationsCommand,
-} from '@aws-sdk/client-cloudfront'
 import { loadConfig } from '../config/load.ts'
 import type { Config } from '../config/schema.ts'
 import { createDiscovery } from '../discovery/index.ts'
 import { pendingMigrations } from '../store/migrations.ts'
 import { openPostgres } from '../store/postgres.ts'
 import { createPodClient } from '../targets/pods/client.ts'
+import { CDN_KINDS, cdnChecks } from './doctor-cdn.ts'
 import { type Check, contentfulChecks, directusChecks } from './doctor-cms.ts'
 
 /**
@@ -79,9 +75,12 @@ function configuredChecks(config: Config): Check[] {
         'not configured: add pods.token and pods.discovery (static, dns or kubernetes)',
       ),
     )
-  if (!config.cdn?.cloudfront)
+  if (!CDN_KINDS.some((kind) => config.cdn?.[kind] !== undefined))
     list.push(
-      missing('cdn', 'not configured: add cdn.cloudfront.distributionId, e.g. E2ABCDEF123456'),
+      missing(
+        'cdn',
+        'not configured: add a cache layer, e.g. cdn.cloudfront.distributionId: E2ABCDEF123456 (or cdn.varnish, cloudflare, fastly, akamai)',
+      ),
     )
   return list
 }
@@ -92,8 +91,14 @@ function storeCheck(config: Config): Check {
     async run() {
       if (!config.store.url) {
         // The embedded store belongs to the running service; opening it here too could corrupt it.
-        mkdirSync(config.store.dir, { recursive: true })
-        accessSync(config.store.dir, constants.W_OK)
+        try {
+          mkdirSync(config.store.dir, { recursive: true })
+          accessSync(config.store.dir, constants.W_OK)
+        } catch (error) {
+          throw new Error(
+            `${(error as Error).message}: freshet keeps the embedded store there; set store.dir to a folder this user may write, or store.url / DATABASE_URL to PostgreSQL`,
+          )
+        }
         return `embedded, ${config.store.dir} is writable`
       }
       const db = await openPostgres(config.store.url, config.store.schema, 1)
@@ -120,7 +125,7 @@ function podChecks(config: Config): Check[] {
         const client = createPodClient({ token: pods.token, timeoutMs: pods.retry.timeoutMs })
         try {
           const found = await discovery.list(signal)
-          if (found.length === 0) throw new Error('discovery found no pods')
+          if (found.length === 0) throw new Error(noPodsFix(pods.discovery))
           const answers = await Promise.all(
             found.map((pod) =>
               client.buildInfo(pod, signal).then(
@@ -144,60 +149,22 @@ function podChecks(config: Config): Check[] {
   ]
 }
 
+function noPodsFix(discovery: NonNullable<Config['pods']>['discovery']): string {
+  if ('dns' in discovery && discovery.dns)
+    return `discovery found no pods: ${discovery.dns.name} resolves to no address; check pods.discovery.dns.name (the headless Service of the web app) and that its pods are Ready`
+  if ('kubernetes' in discovery && discovery.kubernetes)
+    return `discovery found no pods: Service ${discovery.kubernetes.service} in namespace ${discovery.kubernetes.namespace} has no ready endpoints; check pods.discovery.kubernetes and that its pods are Ready`
+  return 'discovery found no pods: list the pods in pods.discovery.static, e.g. ["http://10.0.0.7:3000"]'
+}
+
 function podFix(error: Error): string {
-  if (/\b401\b/.test(error.message))
-    return `${error.message}; pods.token must be the pods' REVALIDATE_TOKEN`
-  if (/\b404\b/.test(error.message))
-    return `${error.message}; install @freshet/next's route at app/api/revalidate (README: Your own site)`
-  return error.message
-}
-
-const IAM_FIX =
-  'allow cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:ListInvalidations on it'
-
-function cdnChecks(config: Config): Check[] {
-  const raw = config.cdn?.cloudfront
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]
-  return list.map(({ distributionId }) => ({
-    name: `cloudfront ${distributionId}`,
-    async run(signal) {
-      // CloudFront's API lives in us-east-1; AWS_ENDPOINT_URL_CLOUDFRONT is read by the SDK.
-      const client = new CloudFrontClient({ region: process.env.AWS_REGION ?? 'us-east-1' })
-      try {
-        const listed = await client
-          .send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 1 }), {
-            abortSignal: signal,
-          })
-          .catch((error: Error) => {
-            throw new Error(awsFix(error, distributionId, 'ListInvalidations'))
-          })
-        // An id that cannot exist: NoSuchInvalidation proves the call is allowed.
-        await client
-          .send(
-            new GetInvalidationCommand({ DistributionId: distributionId, Id: 'IFRESHETDOCTOR0' }),
-            {
-              abortSignal: signal,
-            },
-          )
-          .catch((error: Error) => {
-            if (error.name !== 'NoSuchInvalidation')
-              throw new Error(awsFix(error, distributionId, 'GetInvalidation'))
-          })
-        const count = listed.InvalidationList?.Quantity ?? 0
-        return `exists; the credentials may ListInvalidations and GetInvalidation (${count} listed)`
-      } finally {
-        client.destroy()
-      }
-    },
-  }))
-}
-
-function awsFix(error: Error, distributionId: string, operation: string): string {
-  if (error.name === 'NoSuchDistribution')
-    return `no distribution ${distributionId} (NoSuchDistribution): check cdn.cloudfront.distributionId and the AWS account`
-  if (error.name === 'AccessDenied' || error.name === 'AccessDeniedException')
-    return `the AWS credentials may not call cloudfront:${operation} (AccessDenied): ${IAM_FIX}`
-  if (/credential/i.test(error.message))
-    return `no AWS credentials (${error.message}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with an IAM role that may ${IAM_FIX.replace('allow ', 'call ')}`
-  return `${operation} failed: ${error.name}: ${error.message}`
+  const message = error.message
+  const status = Number(/ answered (\d{3})\b/.exec(message)?.[1] ?? 0)
+  if (status === 401) return `${message}; pods.token must be the pods' REVALIDATE_TOKEN`
+  if (status === 404)
+    return `${message}; install @freshet/next's route at app/api/revalidate (README: Your own site)`
+  if (status >= 500) return `${message}; see the pod's log`
+  if (status > 0 || / answered /.test(message))
+    return `${message}; the pod must answer @freshet/next's GET /api/revalidate (README: Your own site)`
+  return `${message}; is the pod running, and reachable from here at that address?`
 }

@@ -41,7 +41,7 @@ export const EXIT_CODES: readonly (readonly [code: number, what: string])[] = [
   [0, 'success; with --wait, the event completed; doctor: every check passed'],
   [1, 'with --wait, the event failed; doctor: a check failed; serve: could not start'],
   [2, 'invalid usage or configuration'],
-  [3, 'freshet could not be reached, or refused the request (401, 404, 409, 5xx)'],
+  [3, 'freshet could not be reached, or refused the request (400, 401, 403, 404, 409, 5xx)'],
   [4, 'with --wait, --timeout passed before the event ended'],
 ]
 

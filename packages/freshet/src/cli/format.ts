@@ -2,6 +2,7 @@
  * What the CLI prints for people (with --json it prints the API's JSON instead): an event's
  * short summary, a list of events, and the progress lines of `--wait`. Pure functions.
  */
+import type { ContentChange, Plan, PlanEntry } from '../core/domain.ts'
 import type { EventSummary, EventView } from '../http/page/client/types.ts'
 
 const time = (iso: string | null | undefined) =>
@@ -41,6 +42,45 @@ export function progressLine(view: EventView): string {
     return `${stage} ${[`${errorOf(view) ?? 'no reason given'}${at}`, ...parts].join(', ')}`
   }
   return `${stage} ${parts.join(', ')}`.trimEnd()
+}
+
+/** The stages a batch passes, in order (`received` and `scheduled` come before the batch). */
+const STAGES = ['planning', 'pods', 'cdn', 'tracking'] as const
+
+/** What a stage did, once it ended: its outcome from the event as it is now. */
+function endedText(stage: (typeof STAGES)[number], view: EventView): string | undefined {
+  if (stage === 'planning') {
+    const plan = view.batch?.plan
+    return plan ? `planned ${plan.paths.length} paths, ${plan.tags.length} tags` : undefined
+  }
+  if (stage === 'pods') return podProgress(view)
+  if (stage === 'cdn') {
+    const n = view.invalidations.length
+    return `${n} invalidation${n === 1 ? '' : 's'} created`
+  }
+  return invalidationProgress(view)
+}
+
+/**
+ * `--wait`'s lines for the event as it is now: one per stage it passed (from the batch's
+ * recorded stage times, so a stage shorter than a look is still there), then the current
+ * stage's progress. A follower prints each line it has not printed yet, in this order.
+ */
+export function stageLines(view: EventView): { stage: string; text: string }[] {
+  const lines: { stage: string; text: string }[] = []
+  const stages = view.batch?.stages ?? {}
+  for (const stage of STAGES) {
+    const record = stages[stage]
+    if (!record || stage === view.status) continue
+    if (record.skipped) lines.push({ stage, text: `${stage.padEnd(9)} skipped: ${record.skipped}` })
+    else if (record.endedAt) {
+      const took = seconds(record.startedAt, record.endedAt)
+      const what = [endedText(stage, view), took && `in ${took}`].filter(Boolean).join(', ')
+      lines.push({ stage, text: `${stage.padEnd(9)} ${what}`.trimEnd() })
+    }
+  }
+  lines.push({ stage: view.status, text: progressLine(view) })
+  return lines
 }
 
 const errorOf = (view: EventView) => view.error ?? view.batch?.error ?? undefined
@@ -85,4 +125,40 @@ export function eventsText(events: readonly EventSummary[]): string {
         .trimEnd(),
     )
     .join('\n')
+}
+
+interface Simulation {
+  ignored?: string
+  changes?: readonly ContentChange[]
+  plan: Plan | null
+}
+
+const changeText = (c: ContentChange) =>
+  c.kind === 'purge'
+    ? `${c.source} purge: ${c.paths.length} paths, ${c.tags.length} tags`
+    : `${c.source} ${c.collection}:${c.id} ${c.action}`
+
+function entriesText(title: string, entries: readonly PlanEntry[]): string[] {
+  if (entries.length === 0) return [`${title}: none`]
+  const width = Math.max(...entries.map((e) => e.value.length))
+  return [
+    `${title} (${entries.length}):`,
+    ...entries.map(
+      (e) =>
+        `  ${e.value.padEnd(width)}  ${e.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; ')}`,
+    ),
+  ]
+}
+
+/** `freshet simulate`: the changes a webhook makes, then what would be purged and why. */
+export function simulationText(answer: Simulation): string {
+  if (answer.ignored !== undefined) return `ignored: ${answer.ignored}; nothing would be purged`
+  const changes = answer.changes ?? []
+  const lines = [`changes (${changes.length}):`, ...changes.map((c) => `  ${changeText(c)}`)]
+  if (answer.plan) {
+    lines.push(...entriesText('paths', answer.plan.paths), ...entriesText('tags', answer.plan.tags))
+    for (const note of answer.plan.notes) lines.push(`${note.level}: ${note.message}`)
+  }
+  lines.push('(nothing was changed: a dry run)')
+  return lines.join('\n')
 }

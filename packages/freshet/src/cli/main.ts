@@ -38,8 +38,24 @@ try {
     console.error(error.message)
     process.exitCode = error.exitCode
   } else {
-    const message = (error as Error).message
-    console.error(message.startsWith('[freshet]') ? message : `[freshet] ${message}`)
+    console.error(unexpected(error as Error & { code?: string; path?: string }))
     process.exitCode = 1
   }
+}
+
+/**
+ * An error no command turned into a CliError. freshet's own (`[freshet] …`) already end with the
+ * fix; a foreign one (a file system or library error) gets one.
+ */
+function unexpected(error: Error & { code?: string; path?: string }): string {
+  if (error.message.startsWith('[freshet]')) return error.message
+  const message = `[freshet] ${error.message}`
+  if (error.code === 'ENOENT' || error.code === 'EISDIR')
+    return `${message}: check the path (a file; relative paths start at ${process.cwd()})`
+  if (error.code === 'EACCES' || error.code === 'EPERM')
+    return `${message}: this user may not open it; change its permissions or run as its owner`
+  return (
+    `${message}: freshet did not expect this; check the command against ` +
+    'npx freshet <command> --help, and if it is right, report this line with the command you ran'
+  )
 }

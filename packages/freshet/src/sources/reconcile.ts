@@ -22,7 +22,7 @@ export const reconcileConfig = z
       .min(0)
       .default(60)
       .describe(
-        'How often each CMS is asked what changed since the last look; a lost webhook costs at most this long. 0: only `freshet reconcile --once`.',
+        'How often each CMS is asked what changed since the last look; a lost webhook costs at most this long. 0: only `npx freshet reconcile --once`.',
       ),
     maxItemsPerRun: z
       .number()

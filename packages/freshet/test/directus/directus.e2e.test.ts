@@ -307,4 +307,34 @@ describe.skipIf('error' in installed)('freshet against a real Directus 12.4.0', 
       /✗ directus token: .*may not read directus_relations \(403\)/,
     )
   })
+
+  it('freshet doctor names the junction a policy left out, which Directus hides from /relations', {
+    timeout: 180_000,
+  }, async () => {
+    const token = 'freshet-no-junction-token-0123456789'
+    await createReader(admin, 'freshet-no-junction', token, { without: ['pages_tags'] })
+    // What the planner sees: Directus lists no relation through pages_tags for this token.
+    const relations = (await (
+      await fetch(`${directus.url}/relations`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { data: { collection: string }[] }
+    expect(relations.data.map((r) => r.collection)).not.toContain('pages_tags')
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-directus-doctor-'))
+    const file = writeConfig(dir, {
+      store: { dir: join(dir, 'store') },
+      sources: { directus: { secret: SECRET, url: directus.url, token } },
+      routes: ROUTES,
+    })
+    const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname
+    const run = await promisify(execFile)(process.execPath, [cli, '--config', file, 'doctor'], {
+      env: { ...process.env, FRESHET_LOG_LEVEL: 'warn' },
+      timeout: 120_000,
+    }).catch((error: { stdout: string }) => error)
+    rmSync(dir, { recursive: true, force: true })
+    const junctions = run.stdout.split('\n').find((l) => l.startsWith('✗ directus junctions: '))
+    expect(junctions).toMatch(
+      /pages\.tags \(m2m\): no visible relation: its junction collection is not readable/,
+    )
+    // The many-to-any field's junction (pages_sections) is readable: not named.
+    expect(junctions).not.toMatch(/pages\.sections/)
+  })
 })

@@ -139,7 +139,7 @@ export async function createReader(
   admin: DirectusAdmin,
   name: string,
   token: string,
-  options: { relations?: boolean } = {},
+  options: { relations?: boolean; without?: readonly string[] } = {},
 ): Promise<void> {
   const policy = await admin.call<{ id: string }>('POST', '/policies', {
     name,
@@ -147,7 +147,9 @@ export async function createReader(
     app_access: false,
     admin_access: false,
   })
-  const collections = [...READ, ...(options.relations === false ? [] : ['directus_relations'])]
+  // directus_fields: for `freshet doctor`, which finds the junctions /relations hides there.
+  const system = options.relations === false ? [] : ['directus_relations', 'directus_fields']
+  const collections = [...READ, ...system].filter((c) => !options.without?.includes(c))
   for (const c of collections)
     await admin.call('POST', '/permissions', {
       policy: policy.id,
