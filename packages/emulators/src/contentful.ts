@@ -8,7 +8,8 @@
  *   `sys.id[in]=a,b`, `content_type=`, `fields.<f>=v`, `fields.<f>.sys.id[in]=a,b`,
  *   `include=0..10`, `limit` (≤ 1000), `skip` →
  *   `{ sys: { type: 'Array' }, total, skip, limit, items, includes? }`;
- * - `GET …/assets/{id}`; `/spaces/{space}/entries…` means the `master` environment;
+ * - `GET …/assets/{id}`; `GET …/content_types` (the model, derived from the entries);
+ *   `/spaces/{space}/entries…` means the `master` environment;
  * - `Authorization: Bearer <token>` or `?access_token=`; 401 `AccessTokenInvalid` otherwise.
  *
  * `sys.revision` counts an entity's publishes, as the Delivery API's does. With a lag
@@ -263,7 +264,45 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
     return c.json(body)
   }
 
+  /** A field's type as the content model would declare it, from one value. */
+  const fieldType = (value: unknown): Record<string, unknown> => {
+    const first = Array.isArray(value) ? value[0] : value
+    const sys = (first as { sys?: { type?: string; linkType?: string } } | undefined)?.sys
+    const item = sys?.type === 'Link' ? { type: 'Link', linkType: sys.linkType } : undefined
+    if (Array.isArray(value)) return { type: 'Array', items: item ?? { type: 'Symbol' } }
+    if (item) return item
+    if ((value as { nodeType?: string } | null)?.nodeType === 'document')
+      return { type: 'RichText' }
+    return { type: typeof value === 'number' ? 'Number' : 'Symbol' }
+  }
+
+  /**
+   * `GET …/content_types`: the content model, derived from what is published (the emulator has
+   * no model of its own): each field's type, and `localized` when it has more than one locale.
+   */
+  const contentTypes = (c: Context) => {
+    const types = new Map<string, Map<string, Record<string, unknown>>>()
+    for (const entry of entries.values()) {
+      const id = (entry.sys.contentType as { sys: { id: string } } | undefined)?.sys.id
+      if (!id) continue
+      const fields = types.get(id) ?? new Map<string, Record<string, unknown>>()
+      for (const [name, byLocale] of Object.entries(entry.fields)) {
+        const values = Object.values(byLocale)
+        const localized = values.length > 1 || fields.get(name)?.localized === true
+        fields.set(name, { id: name, name, ...fieldType(values[0]), localized })
+      }
+      types.set(id, fields)
+    }
+    const items = [...types].map(([id, fields]) => ({
+      sys: { type: 'ContentType', id },
+      name: id,
+      fields: [...fields.values()],
+    }))
+    return c.json({ sys: { type: 'Array' }, total: items.length, skip: 0, limit: 1000, items })
+  }
+
   for (const prefix of ['/spaces/:space/environments/:env', '/spaces/:space']) {
+    app.get(`${prefix}/content_types`, contentTypes)
     app.get(`${prefix}/entries/:id`, one(entries))
     app.get(`${prefix}/entries`, collection(entries))
     app.get(`${prefix}/assets/:id`, one(assets))
