@@ -77,4 +77,42 @@ describe('Contentful emulator', () => {
     })
     expect(res.status).toBe(404)
   })
+
+  it('counts revisions per entity and, with a lag, serves the previous one until it ends', async () => {
+    const { cms, get } = emulator()
+    const g = cms.graph
+    expect((await get('/entries/page1')).body.sys).toMatchObject({ revision: 1 })
+    cms.setLag(60_000)
+    const next = g.publishEntry('page1', 'page', { slug: { 'en-US': 'home-2' } })
+    expect(next.sys.revision).toBe(2)
+    // Every read path serves revision 1 while the publish has not reached readers.
+    expect((await get('/entries/page1?locale=*')).body).toMatchObject({
+      sys: { revision: 1 },
+      fields: { slug: { 'en-US': 'home' } },
+    })
+    const list = await get('/entries?sys.id[in]=page1,cta1')
+    expect(
+      (list.body.items as { sys: { id: string; revision: number } }[]).map((i) => i.sys),
+    ).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'page1', revision: 1 })]))
+    // A first publish is a 404 until it arrives; an unpublish goes on serving the entry.
+    g.publishEntry('new1', 'page', { slug: { 'en-US': 'new' } })
+    expect((await get('/entries/new1')).status).toBe(404)
+    g.unpublish('cta1')
+    expect((await get('/entries/cta1')).status).toBe(200)
+    // Once the lag is over, what was published is served.
+    cms.setLag(0)
+    g.publishEntry('page1', 'page', { slug: { 'en-US': 'home-3' } })
+    expect((await get('/entries/page1')).body.sys).toMatchObject({ revision: 3 })
+    expect((await get('/entries/new1')).status).toBe(404)
+  })
+
+  it('ends a lag after its delay', async () => {
+    const { cms, get } = emulator()
+    cms.setLag(300)
+    cms.graph.publishEntry('page1', 'page', { slug: { 'en-US': 'later' } })
+    expect((await get('/entries/page1')).body.sys).toMatchObject({ revision: 1 })
+    await expect
+      .poll(async () => ((await get('/entries/page1')).body.sys as { revision: number }).revision)
+      .toBe(2)
+  })
 })

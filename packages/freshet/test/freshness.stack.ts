@@ -7,8 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { signRequest } from '@contentful/node-apps-toolkit'
 import { startCloudFrontEmulator } from '@freshet/emulators/cloudfront'
-import { type ContentApi, startContentApi } from '@freshet/emulators/content-api'
+import { startContentApi } from '@freshet/emulators/content-api'
+import { type ContentfulEntity, createContentfulEmulator } from '@freshet/emulators/contentful'
+import { contentfulArticles } from '@freshet/emulators/contentful-articles'
 import { startEdge } from '@freshet/emulators/edge'
 import { endpointSlice, startKubernetesEmulator } from '@freshet/emulators/kubernetes'
 import { buildSite, type Pod, startFleet } from '@freshet/emulators/next-fleet'
@@ -21,6 +24,9 @@ export const TOKEN = 'freshness-pod-token'
 const ADMIN = 'freshness-admin'
 const HOOK = 'freshness-hook'
 const DISTRIBUTION = 'E2FRESHNESS01'
+const SPACE = 'freshness'
+const CDA_TOKEN = 'freshness-cda'
+const SIGNING_SECRET = 'qlfkupAwYA4ZkNnmBzmNypFqSRWOwhpGRFwQFn5iPNAGHSYdvwed1C77n0Eiaz19'
 const admin = { authorization: `Bearer ${ADMIN}` }
 
 /** A kubeconfig file for the emulator (`KUBECONFIG`), as an operator would have. */
@@ -45,7 +51,10 @@ function writeKubeConfig(dir: string, server: string): string {
  * article a page shows (`articles,articles:<id>`), so the edge drops it on `#articles:<id>`.
  * The example site does not send the header itself yet. A slot follows its pod when replaced.
  */
-async function taggingProxy(api: ContentApi, target: () => string) {
+async function taggingProxy(
+  bySlug: (slug: string) => { id: number | string } | undefined,
+  target: () => string,
+) {
   const server = serve({
     port: 0,
     hostname: '127.0.0.1',
@@ -61,7 +70,7 @@ async function taggingProxy(api: ContentApi, target: () => string) {
       for (const name of ['content-encoding', 'content-length', 'transfer-encoding'])
         out.delete(name)
       const slug = url.pathname.match(/^\/articles\/([^/]+)$/)?.[1]
-      const article = slug ? api.bySlug(decodeURIComponent(slug)) : undefined
+      const article = slug ? bySlug(decodeURIComponent(slug)) : undefined
       if (article) out.set('cache-tag', `articles,articles:${article.id}`)
       return new Response(await answer.arrayBuffer(), { status: answer.status, headers: out })
     },
@@ -76,11 +85,28 @@ export async function startStack(options: {
   completeAfterMs?: number
   /** Put a real Varnish (deploy/varnish/freshet.vcl) between the pods and the edge. */
   varnish?: boolean
+  /**
+   * The pods read articles from a Contentful space (the Delivery API emulator, which can lag
+   * behind a publish) and freshet takes Contentful webhooks, waiting at most `timeoutSeconds`.
+   */
+  contentful?: { timeoutSeconds: number }
 }) {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-freshness-'))
   const api = await startContentApi()
+  const contentful = options.contentful
+    ? createContentfulEmulator({ spaceId: SPACE, accessToken: CDA_TOKEN })
+    : undefined
+  const deliveryUrl = await contentful?.listen()
+  const articles = deliveryUrl
+    ? contentfulArticles({ deliveryUrl, spaceId: SPACE, accessToken: CDA_TOKEN })
+    : undefined
+  const articlesUrl = await articles?.listen()
   await buildSite({ contentApiUrl: api.url })
-  const fleet = await startFleet({ count: options.pods, contentApiUrl: api.url, token: TOKEN })
+  const fleet = await startFleet({
+    count: options.pods,
+    contentApiUrl: articlesUrl ?? api.url,
+    token: TOKEN,
+  })
   const k8s = await startKubernetesEmulator()
   const publish = (pod: Pod) =>
     k8s.apply(
@@ -99,8 +125,15 @@ export async function startStack(options: {
   })
   // Slot i serves through pod `slots[i]`, like a Service routing to whichever pods are ready.
   const slots = fleet.pods.map((pod) => pod)
+  const bySlug = (slug: string) => {
+    if (!contentful) return api.bySlug(slug)
+    const entry = [...contentful.graph.entries.values()].find(
+      (e) => e.fields.slug?.['en-US'] === slug,
+    )
+    return entry ? { id: entry.sys.id } : undefined
+  }
   const proxies = await Promise.all(
-    slots.map((_, i) => taggingProxy(api, () => slots[i]?.url ?? '')),
+    slots.map((_, i) => taggingProxy(bySlug, () => slots[i]?.url ?? '')),
   )
   const varnish = options.varnish
     ? await startVarnish({ backends: proxies.map((proxy) => proxy.url) })
@@ -120,7 +153,30 @@ export async function startStack(options: {
     {
       server: { port: 0, adminToken: ADMIN },
       store: { dir: join(dir, 'store') },
-      sources: { generic: { token: HOOK } },
+      sources: {
+        generic: { token: HOOK },
+        ...(options.contentful
+          ? {
+              contentful: {
+                signingSecret: SIGNING_SECRET,
+                spaceId: SPACE,
+                accessToken: CDA_TOKEN,
+              },
+            }
+          : {}),
+      },
+      ...(options.contentful
+        ? {
+            routes: [
+              {
+                collection: 'article',
+                source: 'contentful',
+                paths: ['/articles/{slug}', '/legacy/{slug}'],
+                tags: ['articles:{id}'],
+              },
+            ],
+          }
+        : {}),
       pods: {
         token: TOKEN,
         discovery: { kubernetes: { namespace: 'site', service: 'web' } },
@@ -131,7 +187,21 @@ export async function startStack(options: {
         cloudfront: { distributionId: DISTRIBUTION, tags: true, pollInitialMs: 50, pollMaxMs: 200 },
         ...(varnish ? { varnish: { urls: [varnish.url] } } : {}),
       },
-      planner: { coalesce: { windowMs: 10, maxWaitMs: 100 } },
+      planner: {
+        coalesce: { windowMs: 10, maxWaitMs: 100 },
+        ...(deliveryUrl && options.contentful
+          ? {
+              contentful: {
+                host: deliveryUrl,
+                readAfterPublish: {
+                  timeoutSeconds: options.contentful.timeoutSeconds,
+                  pollInitialMs: 100,
+                  pollMaxMs: 500,
+                },
+              },
+            }
+          : {}),
+      },
     },
     process.env,
     'freshness',
@@ -165,6 +235,28 @@ export async function startStack(options: {
       if (response.status !== 202) throw new Error(`webhook answered ${response.status}`)
       return ((await response.json()) as { id: string }).id
     },
+    /** The Contentful space the pods read (with `contentful`). */
+    contentful,
+    /** `POST /hooks/contentful`, signed, for an entity as it was published; the event id. */
+    async contentfulWebhook(entity: ContentfulEntity, action = 'publish'): Promise<string> {
+      const body = JSON.stringify({
+        ...entity,
+        sys: { ...entity.sys, space: { sys: { type: 'Link', linkType: 'Space', id: SPACE } } },
+      })
+      const headers = {
+        'content-type': 'application/vnd.contentful.management.v1+json',
+        'x-contentful-topic': `ContentManagement.${entity.sys.type}.${action}`,
+      }
+      const path = '/hooks/contentful'
+      const signature = signRequest(SIGNING_SECRET, { method: 'POST', path, headers, body })
+      const response = await service.app.request(path, {
+        method: 'POST',
+        headers: { ...headers, ...signature },
+        body,
+      })
+      if (response.status !== 202) throw new Error(`webhook answered ${response.status}`)
+      return ((await response.json()) as { id: string }).id
+    },
     event,
     /** Polls until the event is completed or failed. */
     async settle(id: string, timeoutMs = 60_000) {
@@ -186,6 +278,8 @@ export async function startStack(options: {
       await cloudfront.close()
       await k8s.close()
       await fleet.stop()
+      await articles?.close()
+      await contentful?.close()
       await api.close()
       rmSync(dir, { recursive: true, force: true })
     },

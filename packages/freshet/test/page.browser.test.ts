@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
@@ -326,6 +327,34 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     await expect
       .poll(() => page.locator('#events').textContent(), { timeout: 10_000 })
       .toContain('No failed events.')
+    await page.context().close()
+  })
+
+  it('shows why reconciliation made an event, beside its source', async () => {
+    const reason = 'changed at 12:03:07, no webhook received'
+    const { id } = await h.service.pipeline.accept({
+      id: randomUUID(),
+      source: 'reconcile:directus',
+      receivedAt: new Date(),
+      bodyDigest: 'sha256:page-test-reconcile',
+      changes: [
+        {
+          kind: 'item',
+          source: 'reconcile:directus',
+          collection: 'articles',
+          id: '9',
+          action: 'update',
+          provenance: { reason },
+        },
+      ],
+    })
+    const page = await openPage()
+    await signIn(page)
+    await page.getByRole('button', { name: `Open event ${id}` }).click({ timeout: 10_000 })
+    await expect
+      .poll(() => page.locator('#detail').textContent())
+      .toContain('from reconcile:directus')
+    expect(await page.locator('#detail .reason').textContent()).toBe(`Reason: ${reason}`)
     await page.context().close()
   })
 

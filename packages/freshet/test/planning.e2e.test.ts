@@ -249,7 +249,7 @@ describe('planning end to end on Contentful', () => {
         id: 'img1',
         space: link('Space', CONTENTFUL.spaceId),
         environment: link('Environment', 'master'),
-        revision: 2,
+        revision: 1, // as the fixture published it: the Delivery API serves it
       },
       fields: { title: { 'en-US': 'Logo' } },
     })

@@ -50,6 +50,11 @@ export interface ItemChange {
   locale?: string
   /** The fields the payload carried (an update may carry only the changed ones). */
   fields?: Record<string, unknown>
+  /**
+   * The revision the CMS published (Contentful `sys.revision`): the pods re-render only once
+   * the CMS's delivery CDN serves at least this one (read-after-publish).
+   */
+  revision?: number
   provenance?: Provenance
 }
 

@@ -2,12 +2,15 @@ import { createDistributions } from '../cdn.ts'
 import type { Config } from '../config/schema.ts'
 import { createDiscovery } from '../discovery/index.ts'
 import { createPlanner } from '../planner/index.ts'
+import { contentfulApi } from '../sources/contentful/api.ts'
+import { describeExpectation, expectationsOf, unserved } from '../sources/contentful/published.ts'
 import { type Sweeper, startDirectusSweep } from '../sources/directus/sweep-job.ts'
 import { type ReconcileDeps, type Reconciler, startReconciler } from '../sources/reconcile.ts'
 import type { Db } from '../store/db.ts'
 import { createPodClient } from '../targets/pods/client.ts'
 import type { Planner, PodsStageOptions } from './context.ts'
 import type { Lifecycle } from './lifecycle.ts'
+import type { ReadAfterPublish } from './read-after-publish.ts'
 import { createBoss, type Pipeline, startPipeline } from './runtime.ts'
 import { directusPublishRules } from './schedule.ts'
 
@@ -65,6 +68,7 @@ export async function buildPipeline(
       pods,
       cdn: cdn.distributions,
       coalesce: { ...config.planner.coalesce, maxBatchEvents: 5_000 },
+      readAfterPublish: readAfterPublish(config),
     },
     { pods: pods?.stageAttempts ?? 1, planning: config.planner.stageAttempts },
     options.onCollectorLook,
@@ -119,6 +123,41 @@ export function reconcileDeps(
     directus:
       directus?.url && directus.token ? { url: directus.url, token: directus.token } : undefined,
     retry: config.planner.retry,
+  }
+}
+
+/**
+ * Contentful's Delivery API is a CDN that can lag behind a publish; the Preview API is not
+ * cached, so it is not waited for.
+ */
+function readAfterPublish(config: Config): ReadAfterPublish | undefined {
+  const { contentful } = config.sources
+  const options = config.planner.contentful
+  if (!contentful?.spaceId || !contentful.accessToken || options.api !== 'delivery')
+    return undefined
+  const api = contentfulApi({
+    spaceId: contentful.spaceId,
+    environment: contentful.environment,
+    accessToken: contentful.accessToken,
+    host: options.host,
+    retry: config.planner.retry,
+    // Looked up at each call, as the planner's reads are.
+    fetch: (input, init) => globalThis.fetch(input, init),
+  })
+  const { timeoutSeconds, pollInitialMs, pollMaxMs } = options.readAfterPublish
+  return {
+    cms: 'the Contentful Delivery API',
+    timeoutMs: timeoutSeconds * 1000,
+    poll: { initialMs: pollInitialMs, maxMs: pollMaxMs },
+    async check(changes, signal) {
+      const expected = expectationsOf(changes)
+      const missing = await unserved(api, expected, signal)
+      const pending = missing.map(
+        (m) =>
+          `${describeExpectation(m.expectation)} (serves ${m.served === undefined ? '404' : `revision ${m.served}`})`,
+      )
+      return { expected: expected.length, pending }
+    },
   }
 }
 

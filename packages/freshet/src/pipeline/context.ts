@@ -5,6 +5,7 @@ import type { Db } from '../store/db.ts'
 import type { PodRetryPolicy } from '../targets/pods/fanout.ts'
 import type { CdnTarget, PodClient } from '../targets/types.ts'
 import type { Lifecycle } from './lifecycle.ts'
+import type { ReadAfterPublish } from './read-after-publish.ts'
 
 /** From changes to paths and tags. The CMS-aware planner and the explicit one both fit. */
 export interface Planner {
@@ -49,6 +50,8 @@ export interface PipelineContext {
   pods: PodsStageOptions | undefined
   cdn: CdnDistribution[]
   coalesce: CoalesceOptions
+  /** Waits, before planning, for the CMS's delivery CDN to serve what was published. */
+  readAfterPublish?: ReadAfterPublish | undefined
   /** Wakes this process's worker of a queue, so a hand-off costs no polling interval. */
   wake(queue: string): void
 }

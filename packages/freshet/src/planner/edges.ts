@@ -24,6 +24,33 @@ export function walkedEdges(
   return { children, edges }
 }
 
+/**
+ * Edges from what routed items embed now (their plan's `children`), so deleting a component
+ * that was never edited while freshet ran still finds its pages.
+ */
+export async function embeddedEdges(
+  source: PlannerSource,
+  changes: readonly ItemChange[],
+  isRouted: (collection: string) => boolean,
+  signal?: AbortSignal,
+): Promise<{ parents: ItemKey[]; edges: ParentEdge[] } | undefined> {
+  const pages = changes.filter((c) => isRouted(c.collection) && !GONE_ACTIONS.has(c.action))
+  if (!source.children || pages.length === 0) return undefined
+  const links = await source.children(
+    pages.map((c) => ({ collection: c.collection, id: c.id })),
+    signal,
+  )
+  const key = (ref: { collection: string; id: string }) => `${ref.collection}:${ref.id}`
+  return {
+    parents: pages.map((c) => ({ source: source.name, collection: c.collection, id: c.id })),
+    edges: links.map((l) => ({
+      child: { source: source.name, ...l.child },
+      parent: l.parent,
+      chain: `${key(l.child)} ← ${key(l.parent)}`,
+    })),
+  }
+}
+
 /** The routed parents deleted items had when last walked, as they are now. */
 export async function parentsBeforeDelete(
   db: Db,

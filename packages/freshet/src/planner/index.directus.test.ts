@@ -123,6 +123,37 @@ describe('planner on Directus', () => {
     expect(paths(again)).toEqual(['/articles'])
   })
 
+  it('a component deleted without ever being edited purges the page that embedded it', async () => {
+    await db.exec('DELETE FROM parent_edges')
+    const p = planner()
+    // Deleted with nothing recorded: nothing knows it was on a page.
+    cms.graph.remove('sections', 2)
+    expect(paths(await p.plan([change('sections', '2', 'delete')]))).toEqual([])
+    // The page's own plan records what it embeds (sections:1, through pages.sections) ...
+    await p.plan([change('pages', '1', 'update', { slug: 'home' })])
+    cms.graph.remove('sections', 1)
+    // ... so the section's delete, whose references Directus has removed, purges the page.
+    const plan = await p.plan([change('sections', '1', 'delete')])
+    expect(paths(plan)).toEqual(['/home'])
+    expect(reasonsOf(plan, '/home')).toEqual([
+      { kind: 'parent', detail: 'sections:1 ← pages:1 (embedded before the delete)' },
+    ])
+  })
+
+  it('seeding records what routed items embed, and a page that drops a component drops its edge', async () => {
+    await db.exec('DELETE FROM parent_edges')
+    const p = planner()
+    await p.seed([change('pages', '2', 'update') as ItemChange])
+    const edges = () =>
+      db.query<{ child_id: string }>(
+        `SELECT child_id FROM parent_edges WHERE parent_collection = 'pages' AND parent_id = '2'`,
+      )
+    expect(await edges()).toEqual([{ child_id: '2' }])
+    cms.graph.update('sections', 2, { page: null })
+    await p.plan([change('pages', '2', 'update', { slug: 'about' })])
+    expect(await edges()).toEqual([])
+  })
+
   it('treats 403 FORBIDDEN for an updated item as gone', async () => {
     const p = planner()
     await p.plan([change('articles', '1', 'update')])

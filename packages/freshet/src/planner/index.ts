@@ -11,10 +11,10 @@ import { contentfulPlannerSource } from '../sources/contentful/planner-source.ts
 import { type DirectusRelation, directusApi } from '../sources/directus/api.ts'
 import { directusPlannerSource } from '../sources/directus/planner-source.ts'
 import type { Db } from '../store/db.ts'
-import { replaceEdges } from '../store/parent-edges.ts'
+import { replaceDirectChildren, replaceEdges } from '../store/parent-edges.ts'
 import { addItem, addPurge, type ItemOutcome } from './assemble.ts'
 import { type CmsRetry, defaultCmsRetry, type FetchLike, memoFetch } from './cms-http.ts'
-import { parentsBeforeDelete, walkedEdges } from './edges.ts'
+import { embeddedEdges, parentsBeforeDelete, walkedEdges } from './edges.ts'
 import { type IndexWrite, indexKey, routeIndex } from './route-index.ts'
 import type { PlannerSource } from './source.ts'
 import { payloadPlannerSource } from './source-payload.ts'
@@ -132,9 +132,12 @@ export function createPlanner(options: PlannerOptions): Planner {
     signal?: AbortSignal,
   ) {
     const refs = changes.map((c) => ({ collection: c.collection, id: c.id }))
-    const [current, found] = await Promise.all([
+    const routed = (collection: string) =>
+      rulesFor(options.rules, source.name, collection).length > 0
+    const [current, found, embeds] = await Promise.all([
       source.current(changes, signal),
       walk ? source.parents(refs, signal) : { parents: [], notes: [] },
+      embeddedEdges(source, changes, routed, signal),
     ])
     const items: ItemOutcome[] = changes.map((c) => ({
       source: source.name,
@@ -160,6 +163,7 @@ export function createPlanner(options: PlannerOptions): Planner {
       outcomes: [...items, ...parents, ...embedded],
       notes: found.notes,
       edges: walk ? walkedEdges(source.name, changes, found.parents) : undefined,
+      embeds,
     }
   }
 
@@ -203,8 +207,10 @@ export function createPlanner(options: PlannerOptions): Planner {
     }
     if (write) {
       await index.replace(writes)
-      for (const r of results)
+      for (const r of results) {
         if (r.edges) await replaceEdges(options.db, r.edges.children, r.edges.edges)
+        if (r.embeds) await replaceDirectChildren(options.db, r.embeds.parents, r.embeds.edges)
+      }
     }
     if (fetch.requests() > 0)
       builder.note({ level: 'info', message: `read the CMS with ${fetch.requests()} requests` })

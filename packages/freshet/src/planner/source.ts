@@ -18,4 +18,6 @@ export interface PlannerSource {
     items: ItemRef[],
     signal?: AbortSignal,
   ): Promise<{ parents: FoundParent[]; notes: PlanNote[] }>
+  /** What these routed items embed directly, for the edge table (optional: Directus has it). */
+  children?(items: ItemRef[], signal?: AbortSignal): Promise<{ parent: ItemRef; child: ItemRef }[]>
 }

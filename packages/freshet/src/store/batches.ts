@@ -1,6 +1,17 @@
 import type { BatchStatus, Plan } from '../core/domain.ts'
 import type { Db } from './db.ts'
 
+/** The plan stage's wait for the CMS's delivery CDN (see pipeline/read-after-publish.ts). */
+export interface ReadAfterPublishRecord {
+  by: string
+  startedAt: string
+  endedAt?: string
+  items: number
+  timeoutMs: number
+  /** At the end: what was still not served (empty: all was). */
+  pending?: string[]
+}
+
 export interface BatchRow {
   id: string
   created_at: Date
@@ -15,6 +26,8 @@ export interface BatchRow {
       skipped?: string
       /** cdn: plan entries a target was not sent, and why (tags without cache tags, say). */
       notSent?: { target: string; value: string; reason: string }[]
+      /** planning: the wait for the CMS's delivery CDN, when there was one. */
+      readAfterPublish?: ReadAfterPublishRecord
     }
   >
   failed_stage: string | null

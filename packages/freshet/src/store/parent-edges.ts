@@ -94,3 +94,43 @@ export async function replaceEdges(
     )
   })
 }
+
+/**
+ * Replaces the one-hop edges into these parents with what they embed now (`children` of a
+ * page's plan): a component taken off the page loses its edge, one still on it keeps it. Edges
+ * a child's walk recorded through several hops are left as they are.
+ */
+export async function replaceDirectChildren(
+  db: Db,
+  parents: readonly ItemKey[],
+  edges: readonly ParentEdge[],
+): Promise<void> {
+  if (parents.length === 0) return
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `DELETE FROM parent_edges WHERE (source, parent_collection, parent_id) IN (${KEYS})
+         AND chain NOT LIKE '% ← % ← %'`,
+      [keysJson(parents)],
+    )
+    if (edges.length === 0) return
+    await tx.query(
+      `INSERT INTO parent_edges (source, child_collection, child_id, parent_collection, parent_id, chain)
+       SELECT r.source, r.child_collection, r.child_id, r.parent_collection, r.parent_id, r.chain
+       FROM jsonb_to_recordset($1::jsonb) AS r(source text, child_collection text, child_id text,
+         parent_collection text, parent_id text, chain text)
+       ON CONFLICT DO NOTHING`,
+      [
+        JSON.stringify(
+          edges.map((e) => ({
+            source: e.child.source,
+            child_collection: e.child.collection,
+            child_id: e.child.id,
+            parent_collection: e.parent.collection,
+            parent_id: e.parent.id,
+            chain: e.chain,
+          })),
+        ),
+      ],
+    )
+  })
+}

@@ -91,6 +91,8 @@ const contentfulBody = z.object({
     type: z.enum(['Entry', 'Asset', 'DeletedEntry', 'DeletedAsset']),
     id: contentfulId,
     contentType: idLink.optional(),
+    // The published entity's revision, as the Delivery API will serve it once its CDN caught up.
+    revision: z.number().int().min(0).optional(),
     space: link.optional(),
     environment: link.optional(),
     updatedBy: link.optional(),
@@ -229,6 +231,7 @@ function toChange(
     id: sys.id,
     action: topic.action,
     ...(body.fields ? { fields: body.fields } : {}),
+    ...(topic.action === 'publish' && sys.revision !== undefined ? { revision: sys.revision } : {}),
     provenance: withoutUndefined({ topic: topic.name, deliveryKey, scheduledActionId, actor }),
   }
 }

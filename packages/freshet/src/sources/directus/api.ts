@@ -78,7 +78,13 @@ const dataOf = <T>(body: unknown): T => (body as { data: T }).data
 
 export function directusApi(options: DirectusApiOptions): DirectusApi {
   const base = apiBase(options.url)
-  const headers = { authorization: `Bearer ${options.token}`, accept: 'application/json' }
+  // `no-store`: never an answer from Directus' own cache, which may predate the webhook. Directus
+  // skips its cache for it where CACHE_SKIP_ALLOWED=true (api/src/utils/should-skip-cache.ts).
+  const headers = {
+    authorization: `Bearer ${options.token}`,
+    accept: 'application/json',
+    'cache-control': 'no-store',
+  }
   const maxUrl = options.maxUrlLength ?? 6000
   const call = (path: string, init: RequestInit, signal?: AbortSignal, accept?: number[]) =>
     requestJson(

@@ -4,6 +4,7 @@ import { neededFields, type RouteItem, type RouteRule, rulesFor } from '../../co
 import { GONE_ACTIONS } from '../../planner/assemble.ts'
 import type { PlannerSource } from '../../planner/source.ts'
 import type { DirectusApi, DirectusRelation } from './api.ts'
+import { findDirectusChildren } from './children.ts'
 import { findDirectusParents } from './parents.ts'
 
 export interface DirectusSourceOptions {
@@ -64,6 +65,9 @@ export function directusPlannerSource(options: DirectusSourceOptions): PlannerSo
         views: [view(p.collection, p.id, p.fields)],
       }))
       return { parents, notes: found.notes }
+    },
+    async children(items, signal) {
+      return findDirectusChildren(items, options.api, await options.relations(), signal)
     },
   }
 }

@@ -88,6 +88,8 @@ function received(view: EventView): Content {
       ` from ${view.source}`,
       view.notBefore ? [' — scheduled for ', time(view.notBefore)] : '',
     ),
+    // Why freshet made the event itself (reconciliation): no webhook said so.
+    view.reason ? h('p', { class: 'reason' }, `Reason: ${view.reason}`) : null,
     h('ul', { class: 'changes' }, ...view.changes.map((change) => h('li', {}, describe(change)))),
     h('p', { class: 'muted small' }, `Body ${view.bodyDigest}`),
   ]

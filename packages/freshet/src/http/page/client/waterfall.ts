@@ -71,6 +71,7 @@ function collect(view: EventView, live: LiveRetry[]): Bar[] {
     const to = t(record?.endedAt) ?? (failedHere ? t(batch?.finishedAt) : null)
     const status = failedHere ? 'failed' : to === null ? 'running' : 'done'
     bars.push({ label: stage, kind: 'stage', status, from, to })
+    if (stage === 'planning') waitForCms(bars, record?.readAfterPublish)
   }
   for (const pod of view.pods) {
     pod.log.forEach((attempt, i) => {
@@ -111,6 +112,24 @@ function collect(view: EventView, live: LiveRetry[]): Bar[] {
     })
   }
   return bars
+}
+
+type Stages = NonNullable<EventView['batch']>['stages']
+
+/** The plan stage's wait for the CMS's delivery CDN, as a bar of its own. */
+function waitForCms(bars: Bar[], wait: Stages[string]['readAfterPublish']) {
+  if (!wait) return
+  const timedOut = (wait.pending?.length ?? 0) > 0
+  bars.push({
+    label: `waiting for ${wait.by.replace(/^the /, '')}`,
+    kind: 'wait',
+    status: !wait.endedAt ? 'waiting' : timedOut ? 'timed out' : 'done',
+    from: Date.parse(wait.startedAt),
+    to: wait.endedAt ? Date.parse(wait.endedAt) : null,
+    note: timedOut
+      ? `not served within ${wait.timeoutMs / 1000} s: ${wait.pending?.join(', ')}`
+      : `${wait.items} published item(s) served`,
+  })
 }
 
 function row(bar: Bar, t0: number, span: number, now: number) {
