@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { podProgress } from '../src/cli/format.ts'
 import { DISTRIBUTION, type Harness, startHarness } from './harness.ts'
 
 /**
@@ -52,6 +53,7 @@ describe('pods.fanout: one', () => {
       expect(skipped).toHaveLength(2)
       for (const s of skipped) expect(s.error).toContain('skipped: shared cache')
       expect(skipped[0]?.error).toContain(harness.pods[pod]?.id)
+      expect(podProgress(event as never)).toBe('pods confirmed 1/1, 2 skipped (shared cache)')
     }
     expect(purges(harness)).toBe(4)
   })
