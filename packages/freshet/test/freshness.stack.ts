@@ -80,6 +80,37 @@ async function taggingProxy(
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) }
 }
 
+/**
+ * In front of one pod, for freshet only: forwards every request and counts the
+ * `POST /api/revalidate` calls the pod received (what `pods.fanout` decides).
+ */
+async function revalidationCounter(target: string) {
+  const counter = { posts: 0 }
+  const server = serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: async (request) => {
+      const url = new URL(request.url)
+      if (request.method === 'POST' && url.pathname === '/api/revalidate') counter.posts++
+      const headers = new Headers(request.headers)
+      headers.delete('host')
+      const body = request.method === 'GET' ? undefined : await request.arrayBuffer()
+      const answer = await fetch(new URL(`${url.pathname}${url.search}`, target), {
+        method: request.method,
+        headers,
+        body,
+      })
+      return new Response(await answer.arrayBuffer(), {
+        status: answer.status,
+        headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json' },
+      })
+    },
+  })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address() as AddressInfo
+  return { counter, port, close: () => new Promise((r) => server.close(r)) }
+}
+
 export async function startStack(options: {
   pods: number
   completeAfterMs?: number
@@ -90,6 +121,12 @@ export async function startStack(options: {
    * behind a publish) and freshet takes Contentful webhooks, waiting at most `timeoutSeconds`.
    */
   contentful?: { timeoutSeconds: number }
+  /** `pods.fanout` (default every). */
+  fanout?: 'every' | 'one'
+  /** Extra environment for every pod (e.g. the example site's shared cache). */
+  podEnv?: Record<string, string>
+  /** freshet reaches each pod through a counter of `POST /api/revalidate` (`stack.posts`). */
+  countRevalidations?: boolean
 }) {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-freshness-'))
   const api = await startContentApi()
@@ -106,8 +143,12 @@ export async function startStack(options: {
     count: options.pods,
     contentApiUrl: articlesUrl ?? api.url,
     token: TOKEN,
+    ...(options.podEnv ? { env: options.podEnv } : {}),
   })
   const k8s = await startKubernetesEmulator()
+  const counters = new Map<string, Awaited<ReturnType<typeof revalidationCounter>>>()
+  if (options.countRevalidations)
+    for (const pod of fleet.pods) counters.set(pod.id, await revalidationCounter(pod.url))
   const publish = (pod: Pod) =>
     k8s.apply(
       endpointSlice({
@@ -115,7 +156,7 @@ export async function startStack(options: {
         namespace: 'site',
         name: `web-${pod.id}`,
         endpoints: [{ ip: '127.0.0.1', ready: true, podName: pod.id }],
-        ports: [{ name: 'http', port: pod.port }],
+        ports: [{ name: 'http', port: counters.get(pod.id)?.port ?? pod.port }],
       }),
     )
   for (const pod of fleet.pods) publish(pod)
@@ -182,6 +223,7 @@ export async function startStack(options: {
         discovery: { kubernetes: { namespace: 'site', service: 'web' } },
         retry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 200, timeoutMs: 15_000 },
         stageAttempts: 2,
+        ...(options.fanout ? { fanout: options.fanout } : {}),
       },
       cdn: {
         cloudfront: { distributionId: DISTRIBUTION, tags: true, pollInitialMs: 50, pollMaxMs: 200 },
@@ -223,6 +265,8 @@ export async function startStack(options: {
     service,
     slots,
     publish,
+    /** `POST /api/revalidate` calls each pod received so far (with `countRevalidations`). */
+    posts: () => new Map([...counters].map(([id, c]) => [id, c.counter.posts])),
     /** Takes pod `id` out of discovery, as Kubernetes does once the pod is not ready. */
     unpublish: (pod: Pod) => k8s.remove('site', `web-${pod.id}`),
     /** `POST /hooks/generic`; resolves to the event id. */
@@ -275,6 +319,7 @@ export async function startStack(options: {
       await edge.close()
       await varnish?.close()
       await Promise.all(proxies.map((proxy) => proxy.close()))
+      await Promise.all([...counters.values()].map((c) => c.close()))
       await cloudfront.close()
       await k8s.close()
       await fleet.stop()

@@ -24,6 +24,7 @@ export async function startHarness(
     store?: ConfigInput['store']
     /** Each pod call's retries (the default retries fast: 2 attempts, 10–20 ms apart). */
     podRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number; timeoutMs: number }
+    fanout?: 'every' | 'one'
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-'))
@@ -52,6 +53,7 @@ export async function startHarness(
           timeoutMs: 2000,
         },
         stageAttempts: 2,
+        ...(options.fanout ? { fanout: options.fanout } : {}),
       },
       cdn: { cloudfront: { distributionId: DISTRIBUTION, pollInitialMs: 50, pollMaxMs: 200 } },
       planner: { coalesce: { windowMs: 20, maxWaitMs: 200 } },

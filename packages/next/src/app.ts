@@ -16,6 +16,13 @@ export interface RevalidateRouteOptions {
   distDir?: string
   /** Time allowed for the loopback hop (all paths). Default 60 s. */
   timeoutMs?: number
+  /**
+   * Expires tags in a shared cache handler (e.g. Redis) before the pod answers. On `next start`
+   * Next runs the handler's `revalidateTag` only after the response is sent, so without this a
+   * pod confirms tags that other pods still serve from the shared cache for a moment (measured:
+   * README "Sites with a shared cache"). A tag whose call throws is reported failed.
+   */
+  sharedTags?: (tags: string[]) => Promise<void>
 }
 
 export interface RevalidateRoute {
@@ -47,7 +54,7 @@ export function createRevalidateRoute(options: RevalidateRouteOptions = {}): Rev
       token,
       buildInfo,
       revalidators: {
-        tags: async (tags) => tags.map(expire),
+        tags: async (tags) => expireShared(tags.map(expire), options.sharedTags),
         paths: async (paths, secret, forwarded) =>
           forwarded
             ? paths.map((path) => ({ path, ok: false, error: PATHS_NEED_PAGES }))
@@ -71,6 +78,21 @@ function expire(tag: string): TagResult {
     return { tag, ok: true }
   } catch (error) {
     return { tag, ok: false, error: messageOf(error) }
+  }
+}
+
+async function expireShared(
+  results: TagResult[],
+  sharedTags: RevalidateRouteOptions['sharedTags'],
+): Promise<TagResult[]> {
+  const expired = results.filter((r) => r.ok).map((r) => r.tag)
+  if (!sharedTags || expired.length === 0) return results
+  try {
+    await sharedTags(expired)
+    return results
+  } catch (error) {
+    const message = `shared cache: ${messageOf(error)}`
+    return results.map((r) => (r.ok ? { tag: r.tag, ok: false, error: message } : r))
   }
 }
 

@@ -78,6 +78,7 @@ function progressOf(view: EventView, stage: string) {
     pods: {
       confirmed: view.pods.filter((p) => p.status === 'confirmed').length,
       total: view.pods.length,
+      skipped: view.pods.filter((p) => p.status === 'skipped').length,
     },
     invalidations: {
       completed: view.invalidations.filter((i) => i.status === 'Completed').length,

@@ -14,11 +14,16 @@ function seconds(from: string | null | undefined, to: string | null | undefined)
   return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : ''
 }
 
-/** `pods confirmed 2/3`: the pods that confirmed, of those the batch called. */
+/**
+ * `pods confirmed 2/3`: the pods that confirmed, of those the batch called; with
+ * `pods.fanout: one`, `pods confirmed 1/1, 2 skipped (shared cache)`.
+ */
 export function podProgress(view: EventView): string | undefined {
   if (view.pods.length === 0) return undefined
   const confirmed = view.pods.filter((p) => p.status === 'confirmed').length
-  return `pods confirmed ${confirmed}/${view.pods.length}`
+  const skipped = view.pods.filter((p) => p.status === 'skipped').length
+  const called = `pods confirmed ${confirmed}/${view.pods.length - skipped}`
+  return skipped > 0 ? `${called}, ${skipped} skipped (shared cache)` : called
 }
 
 /** `invalidations Completed 1/2`: CloudFront invalidations (chunks) that completed. */

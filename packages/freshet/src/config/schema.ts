@@ -146,6 +146,12 @@ export const podsSchema = z
       .min(1)
       .default(4)
       .describe('Times the whole pods stage is retried (with backoff) before the event fails.'),
+    fanout: z
+      .enum(['every', 'one'])
+      .default('every')
+      .describe(
+        'every: each batch goes to every pod (each keeps its own cache). one: for sites whose pods share one cache handler (e.g. Redis): each batch goes to one pod (the next if it fails) and the others are recorded "skipped: shared cache".',
+      ),
   })
   .describe('The Next.js pods. Absent: the pods stage is skipped.')
 

@@ -102,7 +102,8 @@ export type EventStatus =
 
 export type BatchStatus = Exclude<EventStatus, 'received'>
 
-export type DeliveryStatus = 'pending' | 'confirmed' | 'failed' | 'dropped'
+/** `skipped`: not called, because another pod revalidated a cache they share (`pods.fanout: one`). */
+export type DeliveryStatus = 'pending' | 'confirmed' | 'failed' | 'dropped' | 'skipped'
 
 export interface PathResult {
   path: string

@@ -173,6 +173,7 @@ function podsStage(config: Config, lifecycle: Lifecycle): PodsStageOptions | und
     concurrency: config.pods.concurrency,
     itemsPerRequest: config.pods.itemsPerRequest,
     stageAttempts: config.pods.stageAttempts,
+    fanout: config.pods.fanout,
   }
 }
 

@@ -19,6 +19,8 @@ export interface PodsStageOptions {
   concurrency: number
   itemsPerRequest: number
   stageAttempts: number
+  /** `one` (default `every`): the pods share a cache handler, so one pod's revalidation is every pod's. */
+  fanout?: 'every' | 'one' | undefined
 }
 
 export interface CdnDistribution {

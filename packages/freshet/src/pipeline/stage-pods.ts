@@ -3,6 +3,7 @@ import { listDeliveries, recordDeliveries, recordDelivery } from '../store/deliv
 import { deliverToPods, type PodDelivery } from '../targets/pods/fanout.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
+import { deliverToOnePod } from './stage-pods-one.ts'
 import { plannedBatchAt } from './transitions.ts'
 
 // Pods that appear while a batch is delivered join it; after this many rounds the set is
@@ -12,7 +13,8 @@ const DISCOVERY_ROUNDS = 3
 /**
  * pods: every current pod revalidates the plan and confirms. A pod that disappears is dropped,
  * not failed; one that appears joins. Any pod that does not confirm fails the attempt (the job
- * retries with backoff); the CDN is never purged before every pod confirmed.
+ * retries with backoff); the CDN is never purged before every pod confirmed. With
+ * `pods.fanout: one` the pods share a cache, and one pod's confirmation is every pod's.
  */
 export async function runPodsStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
   const batch = await plannedBatchAt(ctx, batchId, 'pods')
@@ -21,6 +23,11 @@ export async function runPodsStage(ctx: PipelineContext, batchId: string, signal
   const request = {
     paths: (batch.plan?.paths ?? []).map((p) => p.value),
     tags: (batch.plan?.tags ?? []).map((t) => t.value),
+  }
+  if (pods.fanout === 'one') {
+    await deliverToOnePod(ctx, batchId, pods, request, signal)
+    ctx.lifecycle.emit('pods:confirmed', { batchId, pods: 1 })
+    return advanceToNextStage(ctx, batchId, 'pods')
   }
   const previous = await listDeliveries(ctx.db, batchId)
   const confirmed = new Set(previous.filter((d) => d.status === 'confirmed').map((d) => d.pod_id))
