@@ -8,11 +8,13 @@
  *   `sys.id[in]=a,b`, `content_type=`, `include=0..10`, `limit` (≤ 1000), `skip` →
  *   `{ sys: { type: 'Array' }, total, skip, limit, items, includes? }`;
  * - `GET …/assets/{id}`; `/spaces/{space}/entries…` means the `master` environment;
- * - `Authorization: Bearer <token>` or `?access_token=`; 401 `AccessTokenInvalid` otherwise.
+ * - `Authorization: Bearer <token>` or `?access_token=`; 401 `AccessTokenInvalid` otherwise;
+ * - `GET …/sync` (the Sync API): see `contentful-sync.ts`.
  */
 
 import { type Context, Hono } from 'hono'
 import { createCmsRequests } from './cms-requests.ts'
+import { mountContentfulSync } from './contentful-sync.ts'
 import { loopbackServer } from './loopback.ts'
 
 export type LocalizedFields = Record<string, Record<string, unknown>>
@@ -189,10 +191,12 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
     app.get(`${prefix}/assets`, collection(assets))
   }
 
+  const sync = mountContentfulSync(app, graph, { spaceId: options.spaceId, environment })
   const server = loopbackServer(app)
   return {
     graph,
     app,
+    sync,
     ...cms.controls,
     listen: server.listen,
     close: server.close,
