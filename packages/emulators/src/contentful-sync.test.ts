@@ -21,13 +21,15 @@ function emulator() {
 async function drain(get: ReturnType<typeof emulator>['get'], url: string) {
   const items: SyncPage['items'] = []
   let pages = 0
-  for (let next: string | undefined = url; ; pages++) {
+  let next = url
+  for (;;) {
     const { status, body } = await get(next)
     expect(status).toBe(200)
     items.push(...body.items)
-    if (body.nextSyncUrl) return { items, pages: pages + 1, syncUrl: body.nextSyncUrl }
-    next = body.nextPageUrl
-    expect(next).toBeDefined()
+    pages++
+    if (body.nextSyncUrl) return { items, pages, syncUrl: body.nextSyncUrl }
+    expect(body.nextPageUrl).toBeDefined()
+    next = body.nextPageUrl ?? ''
   }
 }
 

@@ -37,6 +37,8 @@ export interface Provenance {
   actor?: string
   /** Why freshet made this change itself (reconciliation): `changed at 12:03:07, no webhook received`. */
   reason?: string
+  /** Contentful `sys.revision` of what was published: reconciliation skips a revision already delivered. */
+  revision?: number
 }
 
 /** An item of a collection (Directus) or content type (Contentful) changed. */

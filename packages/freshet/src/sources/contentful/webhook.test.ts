@@ -253,7 +253,13 @@ describe('contentful source: parsing', () => {
           id: entryPublish.sys.id,
           action: 'publish',
           fields: entryPublish.fields,
-          provenance: { topic: topic('Entry.publish'), deliveryKey: 'k1', actor: 'user-1' },
+          // The published revision, which reconciliation compares with the Sync API's.
+          provenance: {
+            topic: topic('Entry.publish'),
+            deliveryKey: 'k1',
+            actor: 'user-1',
+            revision: 4,
+          },
         },
       ],
     })

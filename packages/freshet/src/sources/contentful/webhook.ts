@@ -95,6 +95,7 @@ const contentfulBody = z.object({
     environment: link.optional(),
     updatedBy: link.optional(),
     deletedBy: link.optional(),
+    revision: z.number().int().min(0).optional(),
   }),
   fields: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 })
@@ -229,7 +230,13 @@ function toChange(
     id: sys.id,
     action: topic.action,
     ...(body.fields ? { fields: body.fields } : {}),
-    provenance: withoutUndefined({ topic: topic.name, deliveryKey, scheduledActionId, actor }),
+    provenance: withoutUndefined({
+      topic: topic.name,
+      deliveryKey,
+      scheduledActionId,
+      actor,
+      revision: sys.revision,
+    }),
   }
 }
 
