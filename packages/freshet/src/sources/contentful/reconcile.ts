@@ -19,6 +19,7 @@ import type { Accepted, NewEvent } from '../../store/events.ts'
 import {
   coveredItems,
   coveredRevisions,
+  indexedItems,
   knownCollections,
   readCursor,
   saveCursor,
@@ -118,6 +119,8 @@ export async function reconcileContentful(
     restarted: false,
   }
   let cursor = await readCursor<SyncCursor>(o.db, CURSOR)
+  /** Ids a new initial sync read, when it started in this run: what it lacks was unpublished. */
+  let read: Set<string> | undefined
   for (let pages = 0; pages < o.pagesPerRun && !report.caughtUp; pages++) {
     report.requests++
     let page: Awaited<ReturnType<ContentfulSync['page']>>
@@ -129,13 +132,16 @@ export async function reconcileContentful(
       const since = cursor.recoverSince ?? cursor.seenUntil ?? new Date(0).toISOString()
       cursor = { token: '', phase: 'initial', recoverSince: since }
       report.restarted = true
+      read = new Set()
       report.requests++
       page = await o.sync.page(undefined, o.signal)
     }
     report.items += page.items.length
     const phase = cursor?.phase === 'delta' ? 'delta' : 'initial'
+    for (const item of page.items) read?.add(item.sys.id)
     if (phase === 'initial') await initialPage(o, page.items, cursor?.recoverSince, report)
     else await deltaPage(o, page.items, report)
+    if (read && page.caughtUp) await unpublishedMeanwhile(o, read, report)
     const seenUntil = page.items.reduce(
       (at, item) => later(at, item.sys.deletedAt ?? item.sys.updatedAt),
       cursor?.seenUntil,
@@ -176,6 +182,42 @@ async function initialPage(
   report.seeded += seeds.length
   report.skipped += items.length - seeds.length - changed.length
   await makeEvents(o, changed, report)
+}
+
+/**
+ * After a new initial sync read in one run: routed entries the route index holds that it did
+ * not read were unpublished or deleted while the token was lost. (One that took several runs is
+ * not compared: the ids read are kept only for the run.)
+ */
+async function unpublishedMeanwhile(
+  o: ContentfulReconcileOptions,
+  read: Set<string>,
+  report: ContentfulReconcileReport,
+) {
+  const routed = o.rules.filter((r) => !r.source || r.source === 'contentful')
+  const types = [...new Set(routed.map((r) => r.collection))]
+  const deletedAt = o.now().toISOString()
+  const gone: ItemChange[] = []
+  for (const type of types) {
+    for (const id of (await indexedItems(o.db, 'contentful', type)).keys()) {
+      if (read.has(id)) continue
+      const item: SyncItem = { sys: { type: 'DeletedEntry', id, deletedAt } }
+      const why =
+        'unpublished or deleted while the sync token was lost (not in a new initial sync), no webhook received'
+      gone.push(change(type, item, 'unpublish', why))
+    }
+  }
+  // Only an event still on its way covers these: their time is not known.
+  const covered = await coveredItems(
+    o.db,
+    ['contentful', RECONCILE_SOURCE],
+    gone.map((c) => ({ collection: c.collection, id: c.id, since: o.now() })),
+  )
+  await makeEvents(
+    o,
+    gone.filter((_, i) => !covered.has(i)),
+    report,
+  )
 }
 
 /** A delta's page: what no event delivered becomes an event. */
