@@ -10,7 +10,8 @@
  *   `{ sys: { type: 'Array' }, total, skip, limit, items, includes? }`;
  * - `GET …/assets/{id}`; `GET …/content_types` (the model, derived from the entries);
  *   `/spaces/{space}/entries…` means the `master` environment;
- * - `Authorization: Bearer <token>` or `?access_token=`; 401 `AccessTokenInvalid` otherwise.
+ * - `Authorization: Bearer <token>` or `?access_token=`; 401 `AccessTokenInvalid` otherwise;
+ * - `GET …/sync` (the Sync API): see `contentful-sync.ts`.
  *
  * `sys.revision` counts an entity's publishes, as the Delivery API's does. With a lag
  * (`lagMs`, or `setLag`), a publish or unpublish reaches readers only that long after it
@@ -20,6 +21,7 @@
 
 import { type Context, Hono } from 'hono'
 import { createCmsRequests } from './cms-requests.ts'
+import { mountContentfulSync } from './contentful-sync.ts'
 import { loopbackServer } from './loopback.ts'
 
 export type LocalizedFields = Record<string, Record<string, unknown>>
@@ -309,10 +311,12 @@ export function createContentfulEmulator(options: ContentfulEmulatorOptions) {
     app.get(`${prefix}/assets`, collection(assets))
   }
 
+  const sync = mountContentfulSync(app, graph, { spaceId: options.spaceId, environment })
   const server = loopbackServer(app)
   return {
     graph,
     app,
+    sync,
     ...cms.controls,
     /** From now on, publishes and unpublishes reach readers `ms` after they happen. */
     setLag(ms: number) {

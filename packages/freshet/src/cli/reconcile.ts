@@ -5,7 +5,7 @@
  * `reconcile.intervalSeconds` until interrupted. Prints one JSON report per run.
  */
 import type { Config } from '../config/schema.ts'
-import { plannerFor } from '../pipeline/build.ts'
+import { plannerFor, reconcileApis } from '../pipeline/build.ts'
 import { createLifecycle } from '../pipeline/lifecycle.ts'
 import { reconcilableSources, reconcileOnce } from '../sources/reconcile.ts'
 import { insertEvents } from '../store/events.ts'
@@ -32,16 +32,13 @@ export async function runReconcile(
       seed: planner.seed,
       rules: config.routes,
       config: config.reconcile,
-      directus:
-        config.sources.directus?.url && config.sources.directus.token
-          ? { url: config.sources.directus.url, token: config.sources.directus.token }
-          : undefined,
+      ...reconcileApis(config),
       retry: config.planner.retry,
     }
     const sources = options.source ? [options.source] : reconcilableSources(deps)
     if (sources.length === 0) {
       console.error(
-        '[freshet] [reconcile] nothing to reconcile: configure sources.directus with url and token, and a route for a Directus collection',
+        '[freshet] [reconcile] nothing to reconcile: configure sources.directus with url and token (or sources.contentful with spaceId and accessToken), and a route for one of its collections or content types',
       )
       return 2
     }

@@ -52,7 +52,8 @@ export interface ItemChange {
   fields?: Record<string, unknown>
   /**
    * The revision the CMS published (Contentful `sys.revision`): the pods re-render only once
-   * the CMS's delivery CDN serves at least this one (read-after-publish).
+   * the CMS's delivery CDN serves at least this one (read-after-publish), and reconciliation
+   * skips a revision an event already carries.
    */
   revision?: number
   provenance?: Provenance

@@ -109,7 +109,6 @@ export function reconcileDeps(
   pipeline: Pick<Pipeline, 'accept'>,
   planner: Planner | ReturnType<typeof plannerFor>,
 ): ReconcileDeps {
-  const { directus } = config.sources
   return {
     db,
     lifecycle,
@@ -120,9 +119,26 @@ export function reconcileDeps(
     },
     rules: config.routes,
     config: config.reconcile,
+    ...reconcileApis(config),
+    retry: config.planner.retry,
+  }
+}
+
+/** The CMS APIs reconciliation reads, where configured: Directus's REST API, Contentful's CDA. */
+export function reconcileApis(config: Config): Pick<ReconcileDeps, 'directus' | 'contentful'> {
+  const { directus, contentful } = config.sources
+  return {
     directus:
       directus?.url && directus.token ? { url: directus.url, token: directus.token } : undefined,
-    retry: config.planner.retry,
+    contentful:
+      contentful?.spaceId && contentful.accessToken
+        ? {
+            spaceId: contentful.spaceId,
+            environment: contentful.environment,
+            accessToken: contentful.accessToken,
+            host: config.planner.contentful.host,
+          }
+        : undefined,
   }
 }
 

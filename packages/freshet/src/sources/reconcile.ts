@@ -12,7 +12,14 @@ import type { Lifecycle } from '../pipeline/lifecycle.ts'
 import type { CmsRetry, FetchLike } from '../planner/cms-http.ts'
 import type { Db } from '../store/db.ts'
 import type { Accepted, NewEvent } from '../store/events.ts'
-import { type ReconcileReport, reconcileDirectus } from './directus/reconcile.ts'
+import { type ContentfulReconcileReport, reconcileContentful } from './contentful/reconcile.ts'
+import { contentfulSync } from './contentful/sync.ts'
+import {
+  type ReconcileReport as DirectusReconcileReport,
+  reconcileDirectus,
+} from './directus/reconcile.ts'
+
+export type ReconcileReport = DirectusReconcileReport | ContentfulReconcileReport
 
 export const reconcileConfig = z
   .strictObject({
@@ -44,6 +51,19 @@ export const reconcileConfig = z
       })
       .prefault({})
       .describe('Directus: items changed since the cursor, and the items the routes show.'),
+    contentful: z
+      .strictObject({
+        pagesPerRun: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe(
+            'Most Sync API pages (100 items each) read per run; the rest wait for the next run. An initial sync of a large space takes several runs.',
+          ),
+      })
+      .prefault({})
+      .describe('Contentful: the Sync API from a sync token kept in the store.'),
   })
   .describe('Reconciliation: what changed in the CMS that no webhook delivered.')
 
@@ -60,31 +80,47 @@ export interface ReconcileDeps {
   rules: readonly RouteRule[]
   config: ReconcileConfig
   directus?: { url: string; token: string } | undefined
+  contentful?: ContentfulSyncDeps | undefined
   retry: CmsRetry
   fetch?: FetchLike
 }
 
-/** The sources reconciliation can ask (those configured with API credentials). */
-export function reconcilableSources(deps: Pick<ReconcileDeps, 'directus' | 'rules'>): string[] {
-  const routed = (source: string) => deps.rules.some((r) => r.source === source)
-  return deps.directus && routed('directus') ? ['directus'] : []
+/** Contentful's Delivery API, as the planner reads it. */
+export interface ContentfulSyncDeps {
+  spaceId: string
+  environment: string
+  accessToken: string
+  host?: string | undefined
 }
 
-/** One run of one source; emits `reconcile:completed` or `reconcile:failed`. */
-export async function reconcileOnce(
-  deps: ReconcileDeps,
-  source: string,
-  signal?: AbortSignal,
-): Promise<ReconcileReport> {
-  if (source !== 'directus' || !deps.directus)
-    throw new Error(
-      `[freshet] [reconcile] cannot reconcile "${source}": configure sources.${source} with its API url and token (reconcilable here: ${reconcilableSources(deps).join(', ') || 'none'})`,
-    )
-  const started = Date.now()
-  try {
-    const report = await reconcileDirectus({
+/** The sources reconciliation can ask (those configured with API credentials). */
+export function reconcilableSources(
+  deps: Pick<ReconcileDeps, 'directus' | 'contentful' | 'rules'>,
+): string[] {
+  const routed = (source: string) => deps.rules.some((r) => r.source === source)
+  return [
+    ...(deps.directus && routed('directus') ? ['directus'] : []),
+    ...(deps.contentful && routed('contentful') ? ['contentful'] : []),
+  ]
+}
+
+function runSource(deps: ReconcileDeps, source: string, signal?: AbortSignal) {
+  const fetch = deps.fetch ?? globalThis.fetch
+  if (source === 'contentful' && deps.contentful)
+    return reconcileContentful({
+      sync: contentfulSync({ ...deps.contentful, fetch, retry: deps.retry }),
+      db: deps.db,
+      rules: deps.rules,
+      pagesPerRun: deps.config.contentful.pagesPerRun,
+      now: deps.now,
+      accept: deps.accept,
+      seed: deps.seed,
+      signal,
+    })
+  if (source === 'directus' && deps.directus)
+    return reconcileDirectus({
       ...deps.directus,
-      fetch: deps.fetch ?? globalThis.fetch,
+      fetch,
       retry: deps.retry,
       db: deps.db,
       rules: deps.rules,
@@ -96,8 +132,25 @@ export async function reconcileOnce(
       seed: deps.seed,
       signal,
     })
+  return undefined
+}
+
+/** One run of one source; emits `reconcile:completed` or `reconcile:failed`. */
+export async function reconcileOnce(
+  deps: ReconcileDeps,
+  source: string,
+  signal?: AbortSignal,
+): Promise<ReconcileReport> {
+  const started = Date.now()
+  const running = runSource(deps, source, signal)
+  if (!running)
+    throw new Error(
+      `[freshet] [reconcile] cannot reconcile "${source}": configure sources.${source} with its API credentials (Directus: url and token; Contentful: spaceId and accessToken) (reconcilable here: ${reconcilableSources(deps).join(', ') || 'none'})`,
+    )
+  try {
+    const report = await running
     for (const id of report.events)
-      deps.lifecycle.emit('event:received', { id, source: 'reconcile:directus', duplicate: false })
+      deps.lifecycle.emit('event:received', { id, source: `reconcile:${source}`, duplicate: false })
     deps.lifecycle.emit('reconcile:completed', { ...report, ms: Date.now() - started })
     return report
   } catch (error) {

@@ -3,7 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Db } from './db.ts'
 import { insertEvents } from './events.ts'
 import { migrate } from './migrations.ts'
-import { coveredItems, readCursor, saveCursor } from './reconcile.ts'
+import {
+  coveredItems,
+  coveredRevisions,
+  knownCollections,
+  readCursor,
+  saveCursor,
+} from './reconcile.ts'
 import { testStores } from './test-stores.ts'
 
 const stores = await testStores()
@@ -64,5 +70,65 @@ describe.each(stores)('reconciliation store on $name', (store) => {
     expect(await coveredItems(db, ['directus'], items)).toEqual(new Set([1]))
     await db.query(`UPDATE events SET status = 'received', batch_id = NULL`)
     expect(await coveredItems(db, ['directus'], items)).toEqual(new Set([0, 1]))
+  })
+
+  it('counts a revision covered by an event that delivered it or a later one', {
+    timeout: 120_000,
+  }, async () => {
+    db = (await store.open()).db
+    await migrate(db)
+    const at = new Date('2026-12-04T12:03:07.000Z')
+    const change = (id: string, revision?: number) => ({
+      kind: 'item' as const,
+      source: 'contentful',
+      collection: 'page',
+      id,
+      action: 'publish' as const,
+      ...(revision === undefined ? {} : { revision }),
+    })
+    const event = (id: string, revision?: number, receivedAt = at) => ({
+      id: randomUUID(),
+      source: 'contentful',
+      receivedAt,
+      bodyDigest: 'x',
+      changes: [change(id, revision)],
+    })
+    await insertEvents(db, [
+      event('a', 5),
+      event('b', 4),
+      event('c', undefined, new Date(at.getTime() + 10)),
+      event('d', 9, new Date(at.getTime() - 60_000)),
+    ])
+    await db.query(`INSERT INTO batches (id, status) VALUES ('b1', 'completed')`)
+    await db.query(`UPDATE events SET status = 'planning', batch_id = 'b1'`)
+    const items = ['a', 'b', 'c', 'd', 'e'].map((id) => ({
+      collection: 'page',
+      id,
+      revision: 5,
+      since: at,
+    }))
+    // a: delivered 5; b: only 4 (even unplanned, its plan would use revision 4's fields);
+    // c: no revision, received after the change; d: a later revision, whatever its time.
+    expect(await coveredRevisions(db, ['contentful'], items)).toEqual(new Set([0, 2, 3]))
+    await db.query(`UPDATE events SET status = 'received', batch_id = NULL`)
+    expect(await coveredRevisions(db, ['contentful'], items)).toEqual(new Set([0, 2, 3]))
+  })
+
+  it('knows the collections of ids from the route index and the parent edges', {
+    timeout: 120_000,
+  }, async () => {
+    db = (await store.open()).db
+    await migrate(db)
+    await db.query(
+      `INSERT INTO route_index (source, collection, item_id, locale, paths, tags, updated_at)
+       VALUES ('contentful', 'page', 'p1', '', '{/home}', '{}', now())`,
+    )
+    await db.query(
+      `INSERT INTO parent_edges (source, child_collection, child_id, parent_collection, parent_id, chain)
+       VALUES ('contentful', 'cta', 'c1', 'page', 'p1', 'cta:c1 ← page:p1')`,
+    )
+    const found = await knownCollections(db, 'contentful', ['p1', 'c1', 'gone'])
+    expect(Object.fromEntries(found)).toEqual({ p1: ['page'], c1: ['cta'] })
+    expect((await knownCollections(db, 'directus', ['p1'])).size).toBe(0)
   })
 })

@@ -22,15 +22,23 @@ export interface ReconcileCursor {
   id: string
 }
 
-export async function readCursor(db: Db, name: string): Promise<ReconcileCursor | undefined> {
-  const rows = await db.query<{ cursor: ReconcileCursor }>(
+/** A cursor is any JSON: Directus keeps a `ReconcileCursor`, Contentful its sync token. */
+export async function readCursor<T = ReconcileCursor>(
+  db: Db,
+  name: string,
+): Promise<T | undefined> {
+  const rows = await db.query<{ cursor: T }>(
     'SELECT cursor FROM reconcile_cursors WHERE name = $1',
     [name],
   )
   return rows[0]?.cursor
 }
 
-export async function saveCursor(db: Db, name: string, cursor: ReconcileCursor): Promise<void> {
+export async function saveCursor<T = ReconcileCursor>(
+  db: Db,
+  name: string,
+  cursor: T,
+): Promise<void> {
   await db.query(
     `INSERT INTO reconcile_cursors (name, cursor) VALUES ($1, $2::jsonb)
      ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
@@ -90,4 +98,72 @@ export async function coveredItems(
     ],
   )
   return new Set(rows.map((row) => Number(row.i) - 1))
+}
+
+export interface SeenRevision extends SeenItem {
+  /** The CMS's revision of what it publishes now (Contentful `sys.revision`). */
+  revision: number
+}
+
+/**
+ * Which published revisions some event of these sources already covers, by index: one whose
+ * change on the item carries that revision or a later one (a webhook delivered it). A change
+ * that carries no revision (an older event) covers by time, as `coveredItems`; an event that
+ * carries an older revision does not cover, even unplanned: its plan would use the older fields.
+ */
+export async function coveredRevisions(
+  db: Db,
+  sources: readonly string[],
+  items: readonly SeenRevision[],
+): Promise<Set<number>> {
+  if (items.length === 0) return new Set()
+  const rows = await db.query<{ i: string | number }>(
+    `SELECT t.i FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[])
+       WITH ORDINALITY AS t(collection, id, revision, since, i)
+     WHERE EXISTS (
+       SELECT 1 FROM events e LEFT JOIN batches b ON b.id = e.batch_id,
+         jsonb_array_elements(e.changes) AS c(change)
+       WHERE e.source = ANY($1::text[])
+         AND e.changes @> jsonb_build_array(
+           jsonb_build_object('kind', 'item', 'collection', t.collection, 'id', t.id))
+         AND c.change->>'kind' = 'item' AND c.change->>'collection' = t.collection
+         AND c.change->>'id' = t.id
+         AND CASE WHEN jsonb_typeof(c.change->'revision') = 'number'
+               THEN (c.change->>'revision')::int >= t.revision
+               ELSE e.received_at >= t.since
+                 OR coalesce(b.status, e.status) IN ('received', 'scheduled')
+             END)`,
+    [
+      sources,
+      items.map((item) => item.collection),
+      items.map((item) => item.id),
+      items.map((item) => item.revision),
+      items.map((item) => item.since.toISOString()),
+    ],
+  )
+  return new Set(rows.map((row) => Number(row.i) - 1))
+}
+
+/**
+ * The collections freshet knows these ids by, from the route index (routed items) and the
+ * parent edges (components a walk went through): a CMS that names only the id of what it
+ * deleted (Contentful's `DeletedEntry`) is matched to what its delete must purge.
+ */
+export async function knownCollections(
+  db: Db,
+  source: string,
+  ids: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db.query<{ id: string; collection: string }>(
+    `SELECT item_id AS id, collection FROM route_index
+       WHERE source = $1 AND item_id = ANY($2::text[])
+     UNION
+     SELECT child_id AS id, child_collection AS collection FROM parent_edges
+       WHERE source = $1 AND child_id = ANY($2::text[])`,
+    [source, ids],
+  )
+  const found = new Map<string, string[]>()
+  for (const row of rows) found.set(row.id, [...(found.get(row.id) ?? []), row.collection])
+  return found
 }
