@@ -3,7 +3,7 @@ import { changesAt, savePlan } from '../store/batches.ts'
 import type { PipelineContext } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
 
-/** plan: from the batch's changes to the paths and tags to purge, with reasons. */
+/** planning: from the batch's changes to the paths and tags to purge, with reasons. */
 export async function runPlanStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
   const changes = await changesAt(ctx.db, batchId, 'planning')
   if (!changes) return
