@@ -123,7 +123,7 @@ export function stage(name: StageName): Stage {
   return found
 }
 
-/** The stages after `from`, in order, ending at `completed`. */
+/** The stages after `from`, in order (`completed` and `failed` have no row). */
 export function stagesAfter(from: BatchStatus): Stage[] {
   const after: Stage[] = []
   for (let row = stageNamed(from); row; ) {
