@@ -76,7 +76,7 @@ for (let round = 1; round <= 3; round++) {
   const claim = await perEvent(EVENTS, async () => {
     for (;;) {
       const batchId = randomUUID()
-      const claimed = await claimIntoBatch(db, batchId, new Date(), CLAIM_BATCH)
+      const claimed = await claimIntoBatch(db, batchId, new Date(), CLAIM_BATCH, 'planning')
       if (claimed.length > 0) batchIds.push(batchId)
       if (claimed.length < CLAIM_BATCH) break
     }

@@ -49,6 +49,11 @@ const one = (objects: K8sObject[], kind: string) => {
 }
 const container = (objects: K8sObject[]) =>
   one(objects, 'Deployment').spec.template.spec.containers[0]
+/** Whether a label selector's matchLabels select a pod with these labels. */
+const selects = (matchLabels: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(matchLabels).every(([key, value]) => labels[key] === value)
+const everythingOn = () =>
+  rendered.get('PostgreSQL, 3 replicas, kubernetes discovery, everything on') ?? []
 
 beforeAll(async () => {
   ensureHelm()
@@ -231,7 +236,7 @@ describe('probes, shutdown, resources, spread', () => {
   it('resources from bench/resources.ts per store, or as given', async () => {
     expect(container(rendered.get('embedded (defaults)') ?? []).resources).toEqual({
       requests: { cpu: '100m', memory: '640Mi' },
-      limits: { memory: '1280Mi' },
+      limits: { memory: '1536Mi' },
     })
     const postgresRendering = rendered.get('PostgreSQL, dns discovery, everything off') ?? []
     expect(container(postgresRendering).resources).toEqual({
@@ -302,6 +307,69 @@ describe('exposure and the optional parts', () => {
     expect(one(on, 'ServiceMonitor').spec.endpoints).toEqual([
       { port: 'http', path: '/metrics', interval: '30s' },
     ])
+  })
+
+  it('the Service sends its one port, http, to the replicas’ http port, and to nothing else', async () => {
+    const objects = everythingOn()
+    const service = one(objects, 'Service')
+    expect(service.spec.type).toBe('ClusterIP')
+    expect(service.spec.ports).toEqual([
+      { name: 'http', port: 8787, targetPort: 'http', protocol: 'TCP' },
+    ])
+    expect(container(objects).ports).toEqual([
+      { name: 'http', containerPort: 8787, protocol: 'TCP' },
+    ])
+    const labels = one(objects, 'Deployment').spec.template.metadata.labels
+    expect(selects(service.spec.selector, labels)).toBe(true)
+    const cronPod = one(objects, 'CronJob').spec.jobTemplate.spec.template.metadata.labels
+    expect(selects(service.spec.selector, cronPod)).toBe(false)
+    const moved = await renderChart({ config: { server: { port: 9000 } }, service: { port: 80 } })
+    expect(one(moved, 'Service').spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' })
+    expect(container(moved).ports[0].containerPort).toBe(9000)
+  })
+
+  it('the NetworkPolicy admits only the ingress controller and the peers given, on http', () => {
+    const objects = everythingOn()
+    const policy = one(objects, 'NetworkPolicy')
+    const labels = one(objects, 'Deployment').spec.template.metadata.labels
+    expect(selects(policy.spec.podSelector.matchLabels, labels)).toBe(true)
+    expect(policy.spec.policyTypes).toEqual(['Ingress'])
+    expect(policy.spec.ingress).toEqual([
+      {
+        ports: [{ port: 'http', protocol: 'TCP' }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+          },
+          { podSelector: { matchLabels: { app: 'prometheus' } } },
+        ],
+      },
+    ])
+  })
+
+  it('the CronJob’s pods are not replicas: no selector of the Deployment’s matches them', () => {
+    const objects = everythingOn()
+    const deployment = one(objects, 'Deployment')
+    const replica = deployment.spec.template.metadata.labels
+    const reconcile = one(objects, 'CronJob').spec.jobTemplate.spec.template.metadata.labels
+    expect(reconcile['app.kubernetes.io/component']).toBe('reconcile')
+    const selectors: Record<string, Record<string, string>> = {
+      'Deployment selector': deployment.spec.selector.matchLabels,
+      PodDisruptionBudget: one(objects, 'PodDisruptionBudget').spec.selector.matchLabels,
+      Service: one(objects, 'Service').spec.selector,
+      ...Object.fromEntries(
+        deployment.spec.template.spec.topologySpreadConstraints.map(
+          (c: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }) => [
+            `topology spread ${c.topologyKey}`,
+            c.labelSelector.matchLabels,
+          ],
+        ),
+      ),
+    }
+    for (const [name, matchLabels] of Object.entries(selectors)) {
+      expect(selects(matchLabels, replica), name).toBe(true)
+      expect(selects(matchLabels, reconcile), name).toBe(false)
+    }
   })
 
   it('the CronJob runs `freshet reconcile --once` and never overlaps itself', () => {

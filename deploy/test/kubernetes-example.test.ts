@@ -11,6 +11,16 @@ const read = (file: string) => readFileSync(join(EXAMPLE, file), 'utf8')
 const site = parseAllDocuments(read('site.yaml')).map((d) => d.toJS() as K8sObject)
 const values = parse(read('freshet-values.yaml'))
 
+// The README's "Deploy to Kubernetes": its commands, continuation lines joined.
+const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
+const section = readme.slice(readme.indexOf('### Deploy to Kubernetes'))
+const commands = (/```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '')
+  .replace(/\\\n\s*/g, ' ')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+const literals = (command: string | undefined) =>
+  [...(command ?? '').matchAll(/--from-literal=([A-Z_a-z]+)=/g)].map((m) => m[1])
+
 // What the README's "Deploy to Kubernetes" puts in the Secrets.
 const secretEnv = {
   DATABASE_URL: 'postgres://freshet@postgres.freshet.svc:5432/freshet',
@@ -55,5 +65,39 @@ describe('examples/kubernetes', () => {
     expect(config.store.url).toBe(secretEnv.DATABASE_URL)
     expect(config.pods?.token).toBe('revalidate')
     expect(objects.find((o) => o.kind === 'Deployment')?.spec.replicas).toBe(2)
+  })
+
+  it('the README takes a team from nothing to a first purge in at most 10 commands', async () => {
+    expect(commands.length).toBeGreaterThan(0)
+    expect(commands.length).toBeLessThanOrEqual(10)
+    // One command a line: no `&&`, `;` or loops hiding more.
+    for (const command of commands) expect(command).not.toMatch(/&&|;|\bfor\b|\|/)
+    expect(commands.at(-1)).toMatch(
+      /^kubectl -n freshet exec deploy\/freshet -- node \/app\/.*freshet\.js invalidate \/ --wait$/,
+    )
+    // The site's Secret is the one site.yaml reads.
+    const siteSecret = commands.find((c) => c.startsWith('kubectl -n site create secret'))
+    expect(siteSecret).toMatch(/generic site-revalidate --from-literal=token=/)
+    // freshet's Secret holds every ${VAR} its config names, and the chart reads all of it.
+    const secret = commands.find((c) =>
+      c.startsWith('kubectl -n freshet create secret generic freshet'),
+    )
+    const vars = [...read('freshet-values.yaml').matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1])
+    expect(new Set(literals(secret))).toEqual(
+      new Set([...vars, 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']),
+    )
+    const install = commands.find((c) => c.startsWith('helm install'))
+    expect(install).toContain('-f examples/kubernetes/freshet-values.yaml')
+    const distribution = /--set config\.cdn\.cloudfront\.distributionId=(\S+)/.exec(install ?? '')
+    const objects = await renderChart({
+      ...values,
+      config: { ...values.config, cdn: { cloudfront: { distributionId: distribution?.[1] } } },
+    })
+    const deployment = objects.find((o) => o.kind === 'Deployment')
+    expect(deployment?.spec.template.spec.containers[0].envFrom).toEqual([
+      { secretRef: { name: 'freshet' } },
+    ])
+    const file = parse(objects.find((o) => o.kind === 'ConfigMap')?.data['freshet.yaml'])
+    expect(file.cdn.cloudfront.distributionId).toBe(distribution?.[1])
   })
 })

@@ -4,6 +4,8 @@ export interface LoggedCmsRequest {
   method: string
   path: string
   query: string
+  /** When it arrived (ms since the epoch): how often something periodic asks. */
+  at: number
 }
 
 /**
@@ -18,7 +20,7 @@ export function createCmsRequests(delayMs?: number) {
     /** Logs and delays one request; says which status to fail it with, if one was injected. */
     async admit(c: Context) {
       const url = new URL(c.req.url)
-      requests.push({ method: c.req.method, path: url.pathname, query: url.search })
+      requests.push({ method: c.req.method, path: url.pathname, query: url.search, at: Date.now() })
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs))
       const token =
         c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ??

@@ -61,6 +61,25 @@ describe('Directus emulator', () => {
     expect(ids(await get(`/items/articles?filter=${json}&fields=id`))).toEqual([8])
   })
 
+  it('filters with the logical _or and _and, as the reconciliation cursor asks', async () => {
+    const { get } = emulator()
+    const ids = async (filter: unknown) =>
+      (
+        (
+          await get(
+            `/items/articles?filter=${encodeURIComponent(JSON.stringify(filter))}&fields=id`,
+          )
+        ).body.data as { id: number }[]
+      ).map((i) => i.id)
+    const either = { _or: [{ slug: { _eq: 'other' } }, { status: { _eq: 'published' } }] }
+    expect(await ids(either)).toEqual([7, 8])
+    const after = {
+      _or: [{ id: { _gt: 8 } }, { _and: [{ status: { _eq: 'draft' } }, { id: { _gt: 7 } }] }],
+    }
+    expect(await ids(after)).toEqual([8])
+    expect(await ids({ _and: [{ status: { _eq: 'draft' } }, { id: { _lt: 8 } }] })).toEqual([])
+  })
+
   it('lists relations shaped like Directus', async () => {
     const { get } = emulator()
     const data = (await get('/relations')).body.data as Record<string, unknown>[]

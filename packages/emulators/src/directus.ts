@@ -222,11 +222,27 @@ function test(actual: unknown, op: string, expected: unknown): boolean {
   return values.some(one)
 }
 
+/** `_or` and `_and` (logical, around fields) hold their branches' conditions: `Condition[][]`. */
 function flattenFilter(filter: unknown, path: string[] = []): Condition[] {
   if (filter === null || typeof filter !== 'object') return []
-  return Object.entries(filter).flatMap(([key, value]) =>
-    key.startsWith('_') ? [{ path, op: key, value }] : flattenFilter(value, [...path, key]),
-  )
+  return Object.entries(filter).flatMap(([key, value]): Condition[] => {
+    if ((key === '_or' || key === '_and') && Array.isArray(value))
+      return [{ path, op: key, value: value.map((branch) => flattenFilter(branch, path)) }]
+    return key.startsWith('_') ? [{ path, op: key, value }] : flattenFilter(value, [...path, key])
+  })
+}
+
+function matches(
+  graph: DirectusGraph,
+  collection: string,
+  item: DirectusItem,
+  cond: Condition,
+): boolean {
+  const branch = (conditions: Condition[]): boolean =>
+    conditions.every((c) => matches(graph, collection, item, c))
+  if (cond.op === '_or') return (cond.value as Condition[][]).some(branch)
+  if (cond.op === '_and') return (cond.value as Condition[][]).every(branch)
+  return test(resolve(graph, collection, item, cond.path), cond.op, cond.value)
 }
 
 function parseQuery(params: URLSearchParams, body?: Record<string, unknown>): Query {
@@ -310,9 +326,7 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
     if (!items) return c.json(FORBIDDEN, 403)
     const query = parseQuery(new URL(c.req.url).searchParams, body)
     const matching = [...items.values()].filter((item) =>
-      query.filter.every((cond) =>
-        test(resolve(graph, collection, item, cond.path), cond.op, cond.value),
-      ),
+      query.filter.every((cond) => matches(graph, collection, item, cond)),
     )
     const start = query.limit < 0 ? 0 : (query.page - 1) * query.limit
     const page = query.limit < 0 ? matching : matching.slice(start, start + query.limit)

@@ -15,6 +15,17 @@ app.kubernetes.io/name: {{ include "freshet.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/*
+The reconcile CronJob's pods: a name of their own, so the Deployment's selector, the
+PodDisruptionBudget, the topology spread and the Service never count a one-shot Job's pod as a
+replica (nor send it webhooks).
+*/}}
+{{- define "freshet.reconcileSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-reconcile" (include "freshet.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: reconcile
+{{- end -}}
+
 {{- define "freshet.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "freshet.selectorLabels" . }}
@@ -117,7 +128,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toYaml .Values.resources -}}
 {{- else if eq (include "freshet.store" .) "embedded" -}}
 requests: { cpu: 100m, memory: 640Mi }
-limits: { memory: 1280Mi }
+limits: { memory: 1536Mi }
 {{- else -}}
 requests: { cpu: 250m, memory: 320Mi }
 limits: { memory: 640Mi }

@@ -92,6 +92,10 @@ export interface Plan {
   notes: PlanNote[]
 }
 
+/**
+ * Where an event stands. Between `received` and its end, its batch's stage: the names of
+ * `pipeline/stages.ts`'s rows, which the compiler holds to this list (core imports no pipeline).
+ */
 export type EventStatus =
   | 'received'
   | 'planning'

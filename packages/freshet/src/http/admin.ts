@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { stringProblem } from '../core/storable.ts'
+// The one list the page's filter and the API agree on, from the table of stages.
+import { EVENT_STATUSES } from '../pipeline/stages.ts'
 import { genericBody } from '../sources/generic.ts'
 import { parseJsonBody } from '../sources/json.ts'
 import { monthlyBill, monthOf, monthRange } from '../store/billing.ts'
@@ -10,11 +12,9 @@ import { acceptEvent } from './accept.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
 import { badRequest, HttpError } from './errors.ts'
-// The page's list, served to browsers as is: the one list the filter and the API agree on.
-import { STATUSES } from './page/client/types.ts'
 
 const listQuery = z.strictObject({
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(EVENT_STATUSES).optional(),
   source: z
     .string()
     .max(64)

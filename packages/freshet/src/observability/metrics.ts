@@ -1,10 +1,8 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 import type { Lifecycle } from '../pipeline/lifecycle.ts'
+import { STAGE_NAMES } from '../pipeline/stages.ts'
 import type { Db } from '../store/db.ts'
 import { observeStore } from './store-metrics.ts'
-
-/** Stages a batch can fail at: their failure counters start at 0, so `increase()` sees the first. */
-const STAGES = ['planning', 'pods', 'cdn', 'tracking']
 
 /**
  * Prometheus metrics, fed by the pipeline's lifecycle events; with `db`, also the backlog's age
@@ -81,7 +79,8 @@ export function createMetrics(
     labelNames: ['stage'],
     registers,
   })
-  for (const stage of STAGES) failures.inc({ stage }, 0)
+  // Every stage a batch can fail at starts at 0, so `increase()` sees the first failure.
+  for (const stage of STAGE_NAMES) failures.inc({ stage }, 0)
   deliveries.inc({ outcome: 'failed' }, 0)
 
   lifecycle.on('event:received', (e) =>

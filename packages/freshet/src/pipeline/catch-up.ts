@@ -14,6 +14,8 @@
  * - Only adapters with `watch` report new pods (dns, kubernetes); a static list never changes.
  *   A pod appearing during a batch is also reached by that batch's pods stage, which re-lists.
  */
+
+import { CATCH_UP_RETRY, STAGE_JOB } from '../core/retry-policy.ts'
 import type { Pod } from '../discovery/types.ts'
 import {
   currentPods,
@@ -30,7 +32,6 @@ export const CATCH_UP_QUEUE = 'freshet-catchup'
 export const CATCH_UP_MARGIN_MS = 10 * 60_000
 /** Paths and tags per replay request: the pod re-renders each path before it answers. */
 export const REPLAY_CHUNK = 50
-const RETRY_LIMIT = 8
 
 export interface CatchUpJob {
   pod: Pod
@@ -56,11 +57,8 @@ export async function startCatchUp(ctx: PipelineContext): Promise<CatchUp | unde
   if (!pods?.discovery.watch) return undefined
   await ctx.boss.createQueue(CATCH_UP_QUEUE, {
     policy: 'stately',
-    retryLimit: RETRY_LIMIT,
-    retryDelay: 1,
-    retryBackoff: true,
-    retryDelayMax: 60,
-    expireInSeconds: 1800,
+    ...CATCH_UP_RETRY,
+    expireInSeconds: STAGE_JOB.expireInSeconds,
   })
   const worker = await ctx.boss.work<CatchUpJob>(
     CATCH_UP_QUEUE,
@@ -150,7 +148,7 @@ async function catchUpPod(
       ms: performance.now() - started,
     })
   } catch (cause) {
-    const final = retryCount >= RETRY_LIMIT
+    const final = retryCount >= CATCH_UP_RETRY.retryLimit
     const message = `[freshet] [catch-up] ${pod.id}: ${(cause as Error).message}`
     await markCatchUpError(ctx.db, pod, message, final)
     ctx.lifecycle.emit('pod:catch-up-failed', { podId: pod.id, error: message, final })

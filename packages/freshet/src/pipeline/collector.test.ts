@@ -7,7 +7,8 @@ import { testStores } from '../store/test-stores.ts'
 import { type Collector, startCollector } from './collector.ts'
 import type { PipelineContext } from './context.ts'
 import { createLifecycle } from './lifecycle.ts'
-import { createQueues, QUEUES } from './queues.ts'
+import { createQueues } from './runtime.ts'
+import { stage } from './stages.ts'
 import { openStoreWithBoss } from './test-boss.ts'
 
 const event = (notBefore?: Date) => ({
@@ -79,7 +80,7 @@ describe.each(await testStores())('collector on $name', (store) => {
 
       const first = await until(async () => batches[0])
       expect(first.events).toBe(2)
-      expect(woken).toContain(QUEUES.plan)
+      expect(woken).toContain(stage('planning').queue)
       const rows = await statuses()
       expect(rows.find((r) => r.id === later.id)?.status).toBe('scheduled')
       expect(rows.filter((r) => r.batch_id === first.batchId)).toHaveLength(2)
@@ -93,7 +94,7 @@ describe.each(await testStores())('collector on $name', (store) => {
       expect(second.events).toBe(1)
       const batched = (await statuses()).find((r) => r.id === later.id)
       expect(batched).toMatchObject({ status: 'batched', batch_id: second.batchId })
-      const jobs = await boss.fetch<{ batchId: string }>(QUEUES.plan, { batchSize: 10 })
+      const jobs = await boss.fetch<{ batchId: string }>(stage('planning').queue, { batchSize: 10 })
       expect(jobs.map((job) => job.data.batchId).sort()).toEqual(
         [first.batchId, second.batchId].sort(),
       )

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { coalesceDecision } from '../core/coalesce.ts'
 import { claimIntoBatch, nextDue, waitingSummary } from '../store/batches.ts'
 import type { PipelineContext } from './context.ts'
-import { QUEUES } from './queues.ts'
+import { STAGES } from './stages.ts'
 
 const RECOVERY_INTERVAL_MS = 1_000
 
@@ -92,16 +92,17 @@ async function collect(ctx: PipelineContext): Promise<number | { windowMs: numbe
       if ('waitMs' in decision) return { windowMs: decision.waitMs }
     }
     const batchId = randomUUID()
+    const [first] = STAGES
     const claimed = await ctx.db.transaction(async (tx) => {
-      const ids = await claimIntoBatch(tx, batchId, now, ctx.coalesce.maxBatchEvents)
-      if (ids.length > 0) await ctx.boss.send(QUEUES.plan, { batchId }, { db: tx.boss })
+      const ids = await claimIntoBatch(tx, batchId, now, ctx.coalesce.maxBatchEvents, first.name)
+      if (ids.length > 0) await ctx.boss.send(first.queue, { batchId }, { db: tx.boss })
       return ids
     })
     // Nothing due (or another replica took it first): wait for the next due date, if any.
     if (claimed.length === 0)
       return windowless ? untilDue(await nextDue(ctx.db, now), now) : undefined
     ctx.lifecycle.emit('batch:created', { batchId, events: claimed.length })
-    ctx.wake(QUEUES.plan)
+    ctx.wake(first.queue)
     // Fewer than a full batch: all that was due is taken (an event accepted meanwhile pokes
     // again), so only the next due date is left to find.
     if (windowless && claimed.length < ctx.coalesce.maxBatchEvents)

@@ -1,16 +1,8 @@
 import type { BatchStatus } from '../core/domain.ts'
 import type { Db } from '../store/db.ts'
 import type { PipelineContext } from './context.ts'
+import { stagesAfter } from './stages.ts'
 import { advance } from './transitions.ts'
-
-const ORDER: BatchStatus[] = ['planning', 'pods', 'cdn', 'tracking', 'completed']
-
-function unconfigured(ctx: PipelineContext, stage: BatchStatus): string | undefined {
-  if (stage === 'pods' && !ctx.pods) return 'no pods configured (pods.discovery)'
-  if ((stage === 'cdn' || stage === 'tracking') && ctx.cdn.length === 0)
-    return 'no CDN configured (cdn.cloudfront)'
-  return undefined
-}
 
 /**
  * Hands the batch to the next configured stage, in one transaction (with `write`, if given).
@@ -25,11 +17,10 @@ export async function advanceToNextStage(
 ) {
   const skipped: Partial<Record<BatchStatus, string>> = {}
   const write = options.write ? { write: options.write } : {}
-  for (const stage of ORDER.slice(ORDER.indexOf(from) + 1)) {
-    if (stage === 'completed') break
-    const reason = options.skipAll ?? unconfigured(ctx, stage)
-    if (!reason) return advance(ctx, batchId, from, stage, { skipped, ...write })
-    skipped[stage] = reason
+  for (const stage of stagesAfter(from)) {
+    const reason = options.skipAll ?? stage.skippedWhen(ctx)
+    if (!reason) return advance(ctx, batchId, from, stage.name, { skipped, ...write })
+    skipped[stage.name] = reason
   }
   await advance(ctx, batchId, from, 'completed', { skipped, ...write })
 }

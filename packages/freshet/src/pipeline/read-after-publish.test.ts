@@ -35,7 +35,7 @@ async function batch(name: string) {
       changes: [change],
     },
   ])
-  await claimIntoBatch(db, `b-${name}`, new Date(Date.now() + 1000), 10)
+  await claimIntoBatch(db, `b-${name}`, new Date(Date.now() + 1000), 10, 'planning')
   return `b-${name}`
 }
 

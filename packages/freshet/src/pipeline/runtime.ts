@@ -1,4 +1,5 @@
 import { PgBoss } from 'pg-boss'
+import { STAGE_JOB, type StageAttempts } from '../core/retry-policy.ts'
 import { getBatchState, reopenBatch } from '../store/batches.ts'
 import type { Db } from '../store/db.ts'
 import type { Accepted, NewEvent } from '../store/events.ts'
@@ -6,11 +7,7 @@ import { startCatchUp } from './catch-up.ts'
 import { type Collector, startCollector } from './collector.ts'
 import type { PipelineContext } from './context.ts'
 import { createIntakeWriter, type IntakeWriter } from './intake.ts'
-import { createQueues, QUEUES, type StageAttempts, type StageJob } from './queues.ts'
-import { runCdnStage } from './stage-cdn.ts'
-import { runPlanStage } from './stage-plan.ts'
-import { runPodsStage } from './stage-pods.ts'
-import { runTrackStage } from './stage-track.ts'
+import { DEAD_LETTER, STAGES, type Stage, type StageJob, stageNamed } from './stages.ts'
 import { fail, recordStageError } from './transitions.ts'
 
 export interface Pipeline {
@@ -45,14 +42,17 @@ export function createBoss(db: Db, store: { url?: string | undefined; schema: st
 // replica sent are found by polling, so poll often enough for those.
 const POLLING = { pollingIntervalSeconds: 1 }
 
-type Handler = (ctx: PipelineContext, job: StageJob, signal: AbortSignal) => Promise<void>
-
-const STAGES: Array<[string, string, Handler, number]> = [
-  [QUEUES.plan, 'planning', (ctx, job, signal) => runPlanStage(ctx, job.batchId, signal), 4],
-  [QUEUES.pods, 'pods', (ctx, job, signal) => runPodsStage(ctx, job.batchId, signal), 4],
-  [QUEUES.cdn, 'cdn', (ctx, job, signal) => runCdnStage(ctx, job.batchId, signal), 2],
-  [QUEUES.track, 'tracking', runTrackStage, 4],
-]
+/** Each stage's queue: retries with backoff, then the dead-letter queue fails the batch. */
+export async function createQueues(boss: PgBoss, attempts: StageAttempts) {
+  await boss.createQueue(DEAD_LETTER.queue, DEAD_LETTER.retry)
+  for (const stage of STAGES) {
+    await boss.createQueue(stage.queue, {
+      ...stage.retry(attempts),
+      ...STAGE_JOB,
+      deadLetter: DEAD_LETTER.queue,
+    })
+  }
+}
 
 /** Starts the workers of every stage and the collector. `ctx.wake` is wired here. */
 export async function startPipeline(
@@ -68,18 +68,18 @@ export async function startPipeline(
     },
   }
   await createQueues(ctx.boss, stageAttempts)
-  for (const [queue, stage, handler, concurrency] of STAGES) {
+  for (const stage of STAGES) {
     const id = await ctx.boss.work<StageJob>(
-      queue,
-      { ...POLLING, localConcurrency: concurrency },
+      stage.queue,
+      { ...POLLING, localConcurrency: stage.concurrency },
       async ([job]) => {
-        if (job) await runStage(ctx, stage, handler, job.data, job.signal)
+        if (job) await runStage(ctx, stage, job.data, job.signal)
       },
     )
-    workers.set(queue, [id])
+    workers.set(stage.queue, [id])
   }
-  workers.set(QUEUES.failed, [
-    await ctx.boss.work<StageJob>(QUEUES.failed, POLLING, async ([job]) => {
+  workers.set(DEAD_LETTER.queue, [
+    await ctx.boss.work<StageJob>(DEAD_LETTER.queue, POLLING, async ([job]) => {
       if (job) await failExhausted(ctx, job.data.batchId)
     }),
   ])
@@ -99,24 +99,18 @@ export async function startPipeline(
   }
 }
 
-async function runStage(
-  ctx: PipelineContext,
-  stage: string,
-  handler: Handler,
-  job: StageJob,
-  signal: AbortSignal,
-) {
+async function runStage(ctx: PipelineContext, stage: Stage, job: StageJob, signal: AbortSignal) {
   const started = performance.now()
-  ctx.lifecycle.emit('stage:started', { batchId: job.batchId, stage })
+  ctx.lifecycle.emit('stage:started', { batchId: job.batchId, stage: stage.name })
   try {
-    await handler(ctx, job, signal)
+    await stage.run(ctx, job, signal)
     ctx.lifecycle.emit('stage:ended', {
       batchId: job.batchId,
-      stage,
+      stage: stage.name,
       ms: performance.now() - started,
     })
   } catch (error) {
-    await recordStageError(ctx, job.batchId, stage, error)
+    await recordStageError(ctx, job.batchId, stage.name, error)
     throw error
   }
 }
@@ -142,5 +136,5 @@ async function retryBatch(ctx: PipelineContext, batchId: string) {
 }
 
 function queueOf(stage: string): string | undefined {
-  return STAGES.find(([, name]) => name === stage)?.[0]
+  return stageNamed(stage)?.queue
 }

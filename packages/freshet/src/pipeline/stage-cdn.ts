@@ -6,6 +6,7 @@ import { markInvalidation, recordInvalidation } from '../store/invalidations.ts'
 import { checkInvalidations, submitInvalidations } from '../targets/submit.ts'
 import { CdnError } from '../targets/types.ts'
 import type { CdnDistribution, PipelineContext } from './context.ts'
+import { stage } from './stages.ts'
 import { advance, fail, plannedBatchAt } from './transitions.ts'
 
 /**
@@ -40,7 +41,7 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
       return fail(ctx, batchId, 'cdn', error.message)
     throw error
   }
-  await advance(ctx, batchId, 'cdn', 'tracking', {
+  await advance(ctx, batchId, 'cdn', stage('cdn').next, {
     job: { batchId, poll: 0 },
     ...(notSent.length > 0 ? { write: (tx) => noteStage(tx, batchId, 'cdn', { notSent }) } : {}),
   })

@@ -4,7 +4,7 @@ import type { PipelineContext } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
 import { awaitPublished } from './read-after-publish.ts'
 
-/** plan: from the batch's changes to the paths and tags to purge, with reasons. */
+/** planning: from the batch's changes to the paths and tags to purge, with reasons. */
 export async function runPlanStage(ctx: PipelineContext, batchId: string, signal: AbortSignal) {
   const changes = await changesAt(ctx.db, batchId, 'planning')
   if (!changes) return

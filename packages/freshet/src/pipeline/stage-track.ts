@@ -4,7 +4,7 @@ import type { Db } from '../store/db.ts'
 import { listInvalidations, markInvalidation } from '../store/invalidations.ts'
 import { checkInvalidations } from '../targets/submit.ts'
 import type { PipelineContext } from './context.ts'
-import { QUEUES, type StageJob } from './queues.ts'
+import { type StageJob, stage } from './stages.ts'
 import { advance, batchAt, fail } from './transitions.ts'
 
 // Polls due within this long wait in the job itself (CloudFront quotes < 25 s at P95, tags
@@ -12,10 +12,14 @@ import { advance, batchAt, fail } from './transitions.ts'
 const IN_JOB_WAIT_MS = 5_000
 
 /**
- * track: the Step Functions loop, made durable. Polls with a delay that backs off, until
+ * tracking: the Step Functions loop, made durable. Polls with a delay that backs off, until
  * Completed or the deadline; past a few seconds each poll is a delayed job of its own.
  */
-export async function runTrackStage(ctx: PipelineContext, job: StageJob, signal: AbortSignal) {
+export async function runTrackStage(
+  ctx: PipelineContext,
+  job: StageJob,
+  signal: AbortSignal,
+): Promise<void> {
   const { batchId } = job
   const started = Date.now()
   for (let poll = job.poll ?? 0; ; poll++) {
@@ -26,7 +30,7 @@ export async function runTrackStage(ctx: PipelineContext, job: StageJob, signal:
     announceCompleted(ctx, batchId, states)
     if (open === 0) {
       // The last states are written with the completion: one commit, not one per invalidation.
-      return advance(ctx, batchId, 'tracking', 'completed', {
+      return advance(ctx, batchId, 'tracking', stage('tracking').next, {
         write: (tx) => markAll(tx, ctx.now(), batchId, states),
       })
     }
@@ -44,7 +48,7 @@ export async function runTrackStage(ctx: PipelineContext, job: StageJob, signal:
     })
     if (Date.now() - started + delay > IN_JOB_WAIT_MS) {
       await ctx.boss.send(
-        QUEUES.track,
+        stage('tracking').queue,
         { batchId, poll: poll + 1 },
         {
           startAfter: new Date(Date.now() + delay),

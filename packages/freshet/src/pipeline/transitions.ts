@@ -3,13 +3,7 @@ import { advanceBatch, failBatch, getBatch, getBatchState } from '../store/batch
 import type { Db } from '../store/db.ts'
 import { eventsOfBatch } from '../store/events.ts'
 import type { PipelineContext } from './context.ts'
-import { QUEUES, type StageJob, type StageQueue } from './queues.ts'
-
-const NEXT_QUEUE: Partial<Record<BatchStatus, StageQueue>> = {
-  pods: 'pods',
-  cdn: 'cdn',
-  tracking: 'track',
-}
+import { type StageJob, stageNamed } from './stages.ts'
 
 /**
  * Ends a stage and hands the batch to the next one in one transaction: the job for the next
@@ -28,12 +22,13 @@ export async function advance(
     write?: (tx: Db) => Promise<void>
   } = {},
 ) {
-  const queue = NEXT_QUEUE[to]
+  // The stage's job exists exactly when its batch is there; completed and failed have none.
+  const queue = stageNamed(to)?.queue
   const advanced = await ctx.db.transaction(async (tx) => {
     await options.write?.(tx)
     const row = await advanceBatch(tx, batchId, from, to, ctx.now(), options.skipped)
     if (queue) {
-      await ctx.boss.send(QUEUES[queue], options.job ?? { batchId }, {
+      await ctx.boss.send(queue, options.job ?? { batchId }, {
         db: tx.boss,
         singletonKey: `${batchId}:${to}`,
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
@@ -44,7 +39,7 @@ export async function advance(
   for (const [stage, reason] of Object.entries(options.skipped ?? {})) {
     ctx.lifecycle.emit('stage:skipped', { batchId, stage, reason })
   }
-  if (queue) ctx.wake(QUEUES[queue])
+  if (queue) ctx.wake(queue)
   if (to === 'completed') await announceFinished(ctx, batchId, 'completed', advanced?.created_at)
 }
 

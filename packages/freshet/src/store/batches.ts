@@ -89,6 +89,7 @@ export async function claimIntoBatch(
   batchId: string,
   now: Date,
   max: number,
+  firstStage: BatchStatus,
 ): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
     `WITH picked AS (
@@ -96,14 +97,15 @@ export async function claimIntoBatch(
        ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED),
      batch AS (
        INSERT INTO batches (id, status, stages)
-       SELECT $2, 'planning', $4::jsonb WHERE EXISTS (SELECT 1 FROM picked))
+       SELECT $2, $5, $4::jsonb WHERE EXISTS (SELECT 1 FROM picked))
      UPDATE events SET status = 'batched', batch_id = $2, updated_at = now()
      FROM picked WHERE events.id = picked.id RETURNING events.id`,
     [
       now.toISOString(),
       batchId,
       max,
-      JSON.stringify({ planning: { startedAt: now.toISOString() } }),
+      JSON.stringify({ [firstStage]: { startedAt: now.toISOString() } }),
+      firstStage,
     ],
   )
   return rows.map((row) => row.id)

@@ -29,7 +29,7 @@ describe.each(stores)('what /metrics reads from the store, on $name', (store) =>
     await migrate(db)
     expect(await backlogAges(db, at(0))).toEqual({ waitingSeconds: 0, unfinishedSeconds: 0 })
     await insertEvents(db, [event(at(0))])
-    await claimIntoBatch(db, 'b1', at(1000), 10)
+    await claimIntoBatch(db, 'b1', at(1000), 10, 'planning')
     await insertEvents(db, [event(at(5000))])
     expect(await backlogAges(db, at(65_000))).toEqual({ waitingSeconds: 60, unfinishedSeconds: 65 })
     await advanceBatch(db, 'b1', 'planning', 'completed', at(2000))

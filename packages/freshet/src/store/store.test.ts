@@ -97,7 +97,7 @@ describe.each(stores)('store on $name', (store) => {
     expect(summary.oldest?.getTime()).toBe(now - 3_000)
     expect(summary.newest?.getTime()).toBe(now - 1_000)
     expect(summary.nextDue?.getTime()).toBe(later.getTime())
-    const claimed = await db.transaction((tx) => claimIntoBatch(tx, 'b1', at(0), 100))
+    const claimed = await db.transaction((tx) => claimIntoBatch(tx, 'b1', at(0), 100, 'planning'))
     expect(claimed).toHaveLength(3)
     const after = await waitingSummary(db, at(0))
     expect(after.oldest).toBeNull()
@@ -109,7 +109,7 @@ describe.each(stores)('store on $name', (store) => {
   it('moves a batch through its stages, fails it and reopens it', async () => {
     await fresh()
     const [e] = await insertEvents(db, [event()])
-    await claimIntoBatch(db, 'b2', new Date(), 10)
+    await claimIntoBatch(db, 'b2', new Date(), 10, 'planning')
     await advanceBatch(db, 'b2', 'planning', 'cdn', new Date(), { pods: 'no pods configured' })
     expect((await getBatch(db, 'b2'))?.stages.pods?.skipped).toBe('no pods configured')
     expect((await getBatch(db, 'b2'))?.stages.cdn?.startedAt).toBeTypeOf('string')
@@ -131,7 +131,7 @@ describe.each(stores)('store on $name', (store) => {
   it('reads a batch’s state without its plan, and the whole batch with it', async () => {
     await fresh()
     await insertEvents(db, [event()])
-    await claimIntoBatch(db, 'b3', new Date(), 10)
+    await claimIntoBatch(db, 'b3', new Date(), 10, 'planning')
     const plan = { paths: [{ value: '/a', reasons: [] }], tags: [], notes: [] }
     await savePlan(db, 'b3', plan)
     const { plan: saved, ...state } = (await getBatch(db, 'b3')) ?? { plan: undefined }

@@ -1,4 +1,4 @@
-import { STATUSES } from './client/types.ts'
+import { EVENT_STATUSES, STAGE_NAMES } from '../../pipeline/stages.ts'
 
 /**
  * The page's HTML shell. It carries no data (so it is served without the token); the module at
@@ -6,7 +6,7 @@ import { STATUSES } from './client/types.ts'
  * page also works behind a path prefix.
  */
 export const PAGE_HTML = `<!doctype html>
-<html lang="en">
+<html lang="en" data-stages="${STAGE_NAMES.join(' ')}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -42,7 +42,7 @@ export const PAGE_HTML = `<!doctype html>
         <label>Status
           <select id="status-filter">
             <option value="">all</option>
-            ${STATUSES.map((status) => `<option>${status}</option>`).join('\n            ')}
+            ${EVENT_STATUSES.map((status) => `<option>${status}</option>`).join('\n            ')}
           </select>
         </label>
         <label>Source <input id="source-filter" size="9" placeholder="any" autocomplete="off"></label>

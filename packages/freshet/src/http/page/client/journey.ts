@@ -3,13 +3,13 @@
  * invalidation → completed or failed, each step with its times and whatever went wrong.
  */
 import { badge, type Child, type Content, duration, h, table, time } from './dom.ts'
-import type { BatchView, EventView, PodView } from './types.ts'
+import { type BatchView, type EventView, type PodView, pipelineStages } from './types.ts'
 import { type LiveRetry, renderWaterfall } from './waterfall.ts'
 
 type StepState = 'done' | 'active' | 'waiting' | 'unreached' | 'failed' | 'skipped'
 
-/** Pipeline order of the statuses an event passes through. */
-const ORDER = ['received', 'scheduled', 'planning', 'pods', 'cdn', 'tracking', 'completed']
+/** Pipeline order of the statuses an event passes through (the stages from the server). */
+const order = () => ['received', 'scheduled', ...pipelineStages(), 'completed']
 
 export interface JourneyActions {
   /** Settles when the retry was sent (or failed, and said so). */
@@ -36,10 +36,11 @@ function stateOf(view: EventView, stage: string, lastStage = stage): StepState {
   const failed = view.status === 'failed'
   const reached = failed ? (view.batch?.failedStage ?? 'received') : view.status
   if (failed && (reached === stage || reached === lastStage)) return 'failed'
-  const at = ORDER.indexOf(reached)
-  if (at > ORDER.indexOf(lastStage)) return 'done'
+  const statuses = order()
+  const at = statuses.indexOf(reached)
+  if (at > statuses.indexOf(lastStage)) return 'done'
   if (failed) return 'unreached'
-  return at >= ORDER.indexOf(stage) ? 'active' : 'waiting'
+  return at >= statuses.indexOf(stage) ? 'active' : 'waiting'
 }
 
 const STATE_LABEL: Record<StepState, string> = {

@@ -1,6 +1,7 @@
 /**
  * The JSON the page receives from `/api`, derived from the server's own view functions so the
- * two cannot drift. Type-only: nothing here reaches the browser.
+ * two cannot drift (the types reach nothing but the compiler), and what the page reads of the
+ * server's pipeline.
  */
 import type { eventSummary, eventView } from '../../../store/event-view.ts'
 
@@ -24,16 +25,12 @@ export interface EventPage {
   next: string | null
 }
 
-/** The statuses `GET /api/events?status=` accepts, in pipeline order. */
-export const STATUSES = [
-  'received',
-  'scheduled',
-  'planning',
-  'pods',
-  'cdn',
-  'tracking',
-  'completed',
-  'failed',
-] as const
+/**
+ * The pipeline's stages in order, as the server's page shell lists them (`data-stages`, from
+ * `pipeline/stages.ts`): the page keeps no copy of its own.
+ */
+export function pipelineStages(): string[] {
+  return (document.documentElement.dataset.stages ?? '').split(' ').filter(Boolean)
+}
 
 export const isFinal = (status: string) => status === 'completed' || status === 'failed'

@@ -4,7 +4,7 @@
  * pods being retried right now (from the live stream). Every bar also reads as text.
  */
 import { h } from './dom.ts'
-import type { EventView } from './types.ts'
+import { type EventView, pipelineStages } from './types.ts'
 
 /** A pod being retried now, from the stream's `pod:retrying`. */
 export interface LiveRetry {
@@ -24,8 +24,6 @@ interface Bar {
   to: number | null
   note?: string | undefined
 }
-
-const STAGES = ['planning', 'pods', 'cdn', 'tracking']
 
 export function renderWaterfall(view: EventView, live: LiveRetry[], now = Date.now()) {
   const t0 = Date.parse(view.receivedAt)
@@ -52,7 +50,7 @@ function collect(view: EventView, live: LiveRetry[]): Bar[] {
     from: Date.parse(view.receivedAt),
     to: batch ? Date.parse(batch.createdAt) : null,
   })
-  for (const stage of STAGES) {
+  for (const stage of pipelineStages()) {
     const record = batch?.stages[stage]
     if (record?.skipped) {
       bars.push({
