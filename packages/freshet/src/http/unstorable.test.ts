@@ -5,7 +5,7 @@ import { signRequest } from '@contentful/node-apps-toolkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../config/load.ts'
 import { createService, type Service } from '../service.ts'
-import { postgresReachable, postgresUrl, uniqueSchema } from '../store/test-stores.ts'
+import { testPostgres, uniqueSchema } from '../store/test-stores.ts'
 import { adminHeaders, errorOf, startTestService, type TestService } from './app.fixture.ts'
 
 /**
@@ -25,7 +25,8 @@ const LONE = '\\ud800'
 const LOW = '\\udfff'
 
 const stores: { name: string; url?: string }[] = [{ name: 'pglite' }]
-if (await postgresReachable()) stores.push({ name: 'postgres', url: postgresUrl })
+const pgUrl = await testPostgres('strings the store cannot keep')
+if (pgUrl) stores.push({ name: 'postgres', url: pgUrl })
 
 type Case = [
   what: string,
