@@ -13,7 +13,10 @@ import { directusPublishRules, scheduledSources } from '../src/pipeline/schedule
 import { createService, type Service } from '../src/service.ts'
 import { createSources } from '../src/sources/index.ts'
 import type { Db } from '../src/store/db.ts'
-import type { Accepted, NewEvent } from '../src/store/events.ts'
+import { type Accepted, insertEvents, type NewEvent } from '../src/store/events.ts'
+import { migrate } from '../src/store/migrations.ts'
+import { openPostgres } from '../src/store/postgres.ts'
+import { dropSchemas, testPostgres, uniqueSchema } from '../src/store/test-stores.ts'
 import { type FuzzRequest, fuzzRequest, fuzzRequestFor, SECRETS, toInit } from './fuzz-requests.ts'
 
 /**
@@ -35,11 +38,11 @@ const SERVICE_RUNS = 400
 const ADMIN_RUNS = 10_000
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204)
 
-function config(dir: string) {
+function config(dir: string, postgres?: { url: string; schema: string }) {
   return parseConfig(
     {
       server: { port: 0, adminToken: SECRETS.admin },
-      store: { dir },
+      store: { dir, ...postgres },
       sources: {
         generic: { token: SECRETS.generic },
         directus: {
@@ -58,16 +61,23 @@ function config(dir: string) {
 
 /**
  * The intake as the store keeps it, in memory: a redelivery (source, key) is taken once. Each
- * accepted event's changes go through the real `jsonb` of the test's PGlite first, so what the
- * store would refuse fails here as it would there (a 5xx) instead of passing unnoticed.
+ * accepted event's changes go through the real `jsonb` of the test's PGlite first, and, where
+ * a PostgreSQL server answers, the event is inserted into a real `events` table there, so what
+ * either store would refuse fails here as it would there (a 5xx) instead of passing unnoticed.
  */
-function memoryIntake(db: Db) {
+function memoryIntake(db: Db, postgres?: Db) {
   const events: NewEvent[] = []
   const byKey = new Map<string, string>()
-  return {
+  const intake = {
     events,
+    /** Events written to PostgreSQL's `events` table. */
+    onPostgres: 0,
     async accept(event: NewEvent): Promise<Accepted> {
       await db.query('SELECT $1::jsonb', [JSON.stringify(event.changes)])
+      if (postgres) {
+        await insertEvents(postgres, [event])
+        intake.onPostgres++
+      }
       const key =
         event.deliveryKey === undefined ? undefined : `${event.source}\n${event.deliveryKey}`
       const first = key === undefined ? undefined : byKey.get(key)
@@ -77,6 +87,7 @@ function memoryIntake(db: Db) {
       return { id: event.id, duplicate: false }
     },
   }
+  return intake
 }
 
 type Tally = Record<string, { accepted: number; ignored: number; refused: number }>
@@ -124,15 +135,26 @@ async function expectHealthy(app: { request(path: string): Response | Promise<Re
   expect((await app.request('/readyz')).status).toBe(200)
 }
 
+// What the door accepts is written to a real PostgreSQL too, where one answers.
+const pgUrl = await testPostgres('fuzz: what the door accepts, stored on PostgreSQL')
+
 describe('fuzz at the door', () => {
   let dir: string
   let service: Service
+  const pgSchema = uniqueSchema()
+  let postgres: Db | undefined
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'freshet-fuzz-'))
     service = await createService(config(dir))
-  })
+    if (pgUrl) {
+      postgres = await openPostgres(pgUrl, pgSchema, 2)
+      await migrate(postgres)
+    }
+  }, 120_000)
   afterAll(async () => {
     await service?.stop()
+    await postgres?.close()
+    if (pgUrl) await dropSchemas(pgUrl, pgSchema)
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -141,7 +163,7 @@ describe('fuzz at the door', () => {
     async (source) => {
       const cfg = config(dir)
       const lifecycle = createLifecycle()
-      const intake = memoryIntake(service.db)
+      const intake = memoryIntake(service.db, postgres)
       const now = () => new Date()
       const app = createApp({
         db: service.db,
@@ -171,6 +193,8 @@ describe('fuzz at the door', () => {
       if (source === 'directus') {
         expect(intake.events.some((e) => e.notBefore !== undefined)).toBe(true)
       }
+      // Each accepted event went through PostgreSQL's own insert too (every one, not a sample).
+      if (postgres) expect(intake.onPostgres).toBeGreaterThanOrEqual(intake.events.length)
       await expectHealthy(app)
     },
     300_000,
@@ -189,6 +213,31 @@ describe('fuzz at the door', () => {
     expect(await count()).toBeGreaterThan(0)
     await expectHealthy(service.app)
   })
+
+  it.runIf(pgUrl)(
+    `${SERVICE_RUNS} requests through the whole service on PostgreSQL: the store agrees`,
+    async () => {
+      const url = pgUrl as string
+      const schema = uniqueSchema()
+      const onPostgres = await createService(config(dir, { url, schema }))
+      try {
+        const count = async () =>
+          (await onPostgres.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events'))[0]
+            ?.n ?? 0
+        const tally: Tally = {}
+        await fc.assert(
+          fc.asyncProperty(fuzzRequest, (request) => check(onPostgres.app, request, count, tally)),
+          { numRuns: SERVICE_RUNS, seed: SEED + 1 },
+        )
+        expect(await count()).toBeGreaterThan(0)
+        await expectHealthy(onPostgres.app)
+      } finally {
+        await onPostgres.stop()
+        await dropSchemas(url, schema)
+      }
+    },
+    180_000,
+  )
 
   it(`${ADMIN_RUNS} admin requests with the admin token, on every admin route: no 5xx`, async () => {
     const count = async () =>
