@@ -41,7 +41,7 @@ describe.each(stores)('intake isolation on $name', ({ url }) => {
       'isolation-tests',
     )
     service = await createService(config)
-  })
+  }, 120_000)
   afterAll(async () => {
     await service?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })

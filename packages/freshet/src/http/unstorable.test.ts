@@ -122,7 +122,7 @@ describe.each(stores)('strings the store cannot keep, on $name', ({ url }) => {
       'unstorable-tests',
     )
     service = await createService(config)
-  })
+  }, 120_000)
   afterAll(async () => {
     await service?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
