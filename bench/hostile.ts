@@ -52,11 +52,24 @@ writeFileSync(
   }),
 )
 const base = `http://127.0.0.1:${port}`
-const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', config], {
-  cwd: dir,
-  env: { ...process.env, FRESHET_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'ignore', 'inherit'],
-})
+const PROBE = new URL('./lib/memory-probe.ts', import.meta.url).pathname
+const probeFile = join(dir, 'memory.json')
+const child: ChildProcess = spawn(
+  process.execPath,
+  ['--import', PROBE, CLI, 'serve', '--config', config],
+  {
+    cwd: dir,
+    env: { ...process.env, FRESHET_LOG_LEVEL: 'warn', MEMORY_PROBE: probeFile },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+)
+
+type Usage = Record<'rss' | 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers', number>
+/** The child's own account: `process.memoryUsage()` now, at its highest RSS, and each maximum. */
+const probe = () =>
+  JSON.parse(readFileSync(probeFile, 'utf8')) as { now: Usage; atPeak: Usage; max: Usage }
+const breakdown = (u: Usage) =>
+  `rss ${mib(u.rss)} = V8 heap ${mib(u.heapTotal)} (used ${mib(u.heapUsed)}) + external ${mib(u.external)} (array buffers ${mib(u.arrayBuffers)}) + the rest ${mib(u.rss - u.heapTotal - u.external)}`
 
 const status = (field: 'VmRSS' | 'VmHWM') => {
   const text = readFileSync(`/proc/${child.pid}/status`, 'utf8')
@@ -77,6 +90,9 @@ for (let tries = 0; ; tries++) {
   await new Promise((r) => setTimeout(r, 100))
 }
 const startRss = status('VmRSS')
+// The high-water mark before the first request: what starting (PGlite's boot) cost on its own.
+const startHwm = status('VmHWM')
+const atStart = probe().now
 
 // ---- the requests ----------------------------------------------------------------------------
 
@@ -204,9 +220,11 @@ await Promise.all(
 )
 const loadS = (Date.now() - started) / 1000
 const afterLoad = status('VmRSS')
+const afterLoadUsage = probe().now
 await new Promise((r) => setTimeout(r, IDLE_S * 1000))
 clearInterval(sampler)
 const settled = status('VmRSS')
+const { now: settledUsage, atPeak, max } = probe()
 const peak = Math.max(status('VmHWM'), peakSampled)
 
 child.kill('SIGTERM')
@@ -223,5 +241,15 @@ console.log(`${REQUESTS} requests, ${CONCURRENCY} at a time, in ${loadS.toFixed(
 console.log(`answers: ${byStatus}`)
 console.log(
   `RSS: ${mib(startRss)} at start, peak ${mib(peak)}, ${mib(afterLoad)} after the load, ${mib(settled)} after ${IDLE_S} s idle`,
+)
+console.log(
+  `peak before the first request (VmHWM) ${mib(startHwm)}; highest RSS sampled under load (every 50 ms) ${mib(peakSampled)}`,
+)
+console.log(`at start:        ${breakdown(atStart)}`)
+console.log(`at peak RSS:     ${breakdown(atPeak)}`)
+console.log(`after the load:  ${breakdown(afterLoadUsage)}`)
+console.log(`after idle:      ${breakdown(settledUsage)}`)
+console.log(
+  `maxima: V8 heap ${mib(max.heapTotal)} (used ${mib(max.heapUsed)}), external ${mib(max.external)}, array buffers ${mib(max.arrayBuffers)}`,
 )
 if ([...counts.keys()].some((code) => code >= 500)) process.exitCode = 1

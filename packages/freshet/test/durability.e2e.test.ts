@@ -4,13 +4,14 @@ import { join } from 'node:path'
 import { startCloudFrontEmulator } from '@freshet/emulators/cloudfront'
 import { startTestPod } from '@freshet/emulators/pods'
 import { describe, expect, it } from 'vitest'
-import { postgresReachable, postgresUrl, uniqueSchema } from '../src/store/test-stores.ts'
+import { testPostgres, uniqueSchema } from '../src/store/test-stores.ts'
 import { freePort, spawnFreshet, waitFor, writeConfig } from './process.ts'
 
 const TOTAL = 200
 const KILL_AFTER = 90
 const stores = [{ name: 'pglite', url: undefined as string | undefined }]
-if (await postgresReachable()) stores.push({ name: 'postgres', url: postgresUrl })
+const pgUrl = await testPostgres('durability')
+if (pgUrl) stores.push({ name: 'postgres', url: pgUrl })
 
 describe.each(stores)('durability on $name: accepted means done, even after kill -9', ({ url }) => {
   it('completes every event that got a 2xx, and never creates an invalidation twice', async () => {

@@ -17,7 +17,8 @@ export const SECRETS = {
 }
 
 export interface FuzzRequest {
-  source: 'directus' | 'contentful' | 'generic'
+  /** Whose door: a source's webhook, or the admin API (with the admin token). */
+  source: 'directus' | 'contentful' | 'generic' | 'admin'
   method: string
   path: string
   headers: Record<string, string>
@@ -185,6 +186,101 @@ const generic = fc
     }),
   )
 
+/** Percent-encoded as a hostile client may: a lone surrogate as its (invalid) UTF-8 bytes. */
+function urlEncode(value: string): string {
+  return [...value]
+    .map((ch) => {
+      try {
+        return encodeURIComponent(ch)
+      } catch {
+        const unit = ch.charCodeAt(0)
+        const bytes = [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+        return bytes.map((b) => `%${b.toString(16).toUpperCase()}`).join('')
+      }
+    })
+    .join('')
+}
+
+const queryValue = fc.oneof(
+  text(12),
+  fc.constantFrom('completed', 'failed', 'received', '1', '0', '-1', '500', '1e3', 'abc', ''),
+  fc.constantFrom('2026-01-01T00:00:00Z', '2026-04', '2026-13', 'yesterday', '/articles/a'),
+  fc
+    .tuple(fc.constantFrom('2026-01-01T00:00:00Z', 'x'), text(8))
+    .map(([at, rest]) => Buffer.from(`${at}|${rest}`).toString('base64url')),
+)
+const query = (names: string[]) =>
+  fc
+    .dictionary(fc.constantFrom(...names, 'x', '__proto__'), queryValue, { maxKeys: 3 })
+    .map((q) => {
+      const pairs = Object.entries(q).map(([k, v]) => `${urlEncode(k)}=${urlEncode(v)}`)
+      return pairs.length > 0 ? `?${pairs.join('&')}` : ''
+    })
+
+const ADMIN_JSON = { 'content-type': JSON_TYPE, authorization: `Bearer ${SECRETS.admin}` }
+const adminGet = (path: string): FuzzRequest => ({
+  source: 'admin',
+  method: 'GET',
+  path,
+  headers: { authorization: `Bearer ${SECRETS.admin}` },
+  body: '',
+})
+const adminPost = (path: string, body: unknown): FuzzRequest => ({
+  source: 'admin',
+  method: 'POST',
+  path,
+  headers: ADMIN_JSON,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+})
+/** Header names and values for a dry run: fine ones, and what `new Headers` throws on. */
+const simulatedHeaders = fc.dictionary(
+  fc.oneof(
+    fc.constantFrom('content-type', 'x-contentful-topic', 'authorization', 'a b', '', 'é', 'a:b'),
+    text(8),
+  ),
+  fc.oneof(
+    fc.constantFrom(JSON_TYPE, 'ContentManagement.Entry.publish', 'x\ny', '\u0100', ' ', 'a\rb'),
+    text(12),
+  ),
+  { maxKeys: 3 },
+)
+const webhookBody = fc.oneof(directus, contentful, generic).map((r) => r.body)
+const eventIdText = fc.oneof(fc.uuid().map(String), text(12), fc.constantFrom('%00', '%ZZ', '..'))
+
+/** Every admin route, each fed hostile query strings, ids and bodies, with the admin token. */
+const admin: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  query(['status', 'source', 'limit', 'cursor', 'since', 'until']).map((q) =>
+    adminGet(`/api/events${q}`),
+  ),
+  eventIdText.map((id) => adminGet(`/api/events/${urlEncode(id)}`)),
+  eventIdText.map((id) => adminPost(`/api/events/${urlEncode(id)}/retry`, '')),
+  query(['path', 'tag', 'limit']).map((q) => adminGet(`/api/purges${q}`)),
+  fc
+    .tuple(fc.constantFrom('path', 'tag'), text(12))
+    .map(([k, v]) => adminGet(`/api/purges?${k}=${urlEncode(v)}`)),
+  query(['month']).map((q) => adminGet(`/api/billing${q}`)),
+  generic.map((r) => adminPost('/api/invalidations', r.body)),
+  fc
+    .oneof(
+      fc.record({ ids: fc.array(eventIdText, { maxLength: 4 }) }),
+      fc.record({ ids: hostileJson }),
+      hostileJson,
+    )
+    .map((b) => adminPost('/api/retries', b)),
+  fc
+    .record({
+      source: fc.oneof(fc.constantFrom('generic', 'directus', 'contentful'), text(8)),
+      body: fc.oneof(
+        webhookBody,
+        webhookBody.map((b) => JSON.parse(b) as unknown),
+        hostileJson,
+      ),
+      headers: fc.option(simulatedHeaders, { nil: undefined }),
+    })
+    .map((b) => adminPost('/api/simulate', b)),
+  fc.constant(adminGet('/api/stream')),
+)
+
 type Mutation = (r: FuzzRequest) => FuzzRequest
 
 const HEADERS = [
@@ -280,7 +376,7 @@ function without(headers: Record<string, string>, name: string) {
   return copy
 }
 
-const SOURCES = { directus, contentful, generic }
+const SOURCES = { directus, contentful, generic, admin }
 
 /**
  * A valid request of the source (of any, when none is named), unchanged (one in five) or with

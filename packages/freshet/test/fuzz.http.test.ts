@@ -13,7 +13,10 @@ import { directusPublishRules, scheduledSources } from '../src/pipeline/schedule
 import { createService, type Service } from '../src/service.ts'
 import { createSources } from '../src/sources/index.ts'
 import type { Db } from '../src/store/db.ts'
-import type { Accepted, NewEvent } from '../src/store/events.ts'
+import { type Accepted, insertEvents, type NewEvent } from '../src/store/events.ts'
+import { migrate } from '../src/store/migrations.ts'
+import { openPostgres } from '../src/store/postgres.ts'
+import { dropSchemas, testPostgres, uniqueSchema } from '../src/store/test-stores.ts'
 import { type FuzzRequest, fuzzRequest, fuzzRequestFor, SECRETS, toInit } from './fuzz-requests.ts'
 
 /**
@@ -24,19 +27,22 @@ import { type FuzzRequest, fuzzRequest, fuzzRequestFor, SECRETS, toInit } from '
  * against the whole service and its store. The generators put NUL, lone surrogates, prototype
  * names and dot segments in every string, nest bodies deep, make them huge, lie in
  * Content-Length, leave the topic out of a signature and name topics after Object.prototype.
- * Then a replay after a restart is refused, and a good webhook of each source completes.
+ * The admin API gets 10,000 requests too, with the admin token, at every admin route, through
+ * the whole service. Then a replay after a restart is refused, and a good webhook of each
+ * source completes.
  * Seeded (FUZZ_SEED), so a failure reproduces: fast-check prints the seed and path to replay.
  */
 
 const RUNS_PER_SOURCE = 10_000
 const SERVICE_RUNS = 400
+const ADMIN_RUNS = 10_000
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204)
 
-function config(dir: string) {
+function config(dir: string, postgres?: { url: string; schema: string }) {
   return parseConfig(
     {
       server: { port: 0, adminToken: SECRETS.admin },
-      store: { dir },
+      store: { dir, ...postgres },
       sources: {
         generic: { token: SECRETS.generic },
         directus: {
@@ -55,16 +61,23 @@ function config(dir: string) {
 
 /**
  * The intake as the store keeps it, in memory: a redelivery (source, key) is taken once. Each
- * accepted event's changes go through the real `jsonb` of the test's PGlite first, so what the
- * store would refuse fails here as it would there (a 5xx) instead of passing unnoticed.
+ * accepted event's changes go through the real `jsonb` of the test's PGlite first, and, where
+ * a PostgreSQL server answers, the event is inserted into a real `events` table there, so what
+ * either store would refuse fails here as it would there (a 5xx) instead of passing unnoticed.
  */
-function memoryIntake(db: Db) {
+function memoryIntake(db: Db, postgres?: Db) {
   const events: NewEvent[] = []
   const byKey = new Map<string, string>()
-  return {
+  const intake = {
     events,
+    /** Events written to PostgreSQL's `events` table. */
+    onPostgres: 0,
     async accept(event: NewEvent): Promise<Accepted> {
       await db.query('SELECT $1::jsonb', [JSON.stringify(event.changes)])
+      if (postgres) {
+        await insertEvents(postgres, [event])
+        intake.onPostgres++
+      }
       const key =
         event.deliveryKey === undefined ? undefined : `${event.source}\n${event.deliveryKey}`
       const first = key === undefined ? undefined : byKey.get(key)
@@ -74,6 +87,7 @@ function memoryIntake(db: Db) {
       return { id: event.id, duplicate: false }
     },
   }
+  return intake
 }
 
 type Tally = Record<string, { accepted: number; ignored: number; refused: number }>
@@ -87,7 +101,10 @@ async function check(
 ) {
   const before = await stored()
   const response = await app.request(request.path, toInit(request))
-  const text = await response.text()
+  // The live stream never ends: its status and type are the answer.
+  const live = response.headers.get('content-type')?.startsWith('text/event-stream')
+  if (live) await response.body?.cancel()
+  const text = live ? '' : await response.text()
   const where = `${request.method} ${request.path} → ${response.status} ${text.slice(0, 200)}`
   if (response.status >= 500) throw new Error(`5xx: ${where}`)
   for (const secret of Object.values(SECRETS)) {
@@ -118,15 +135,26 @@ async function expectHealthy(app: { request(path: string): Response | Promise<Re
   expect((await app.request('/readyz')).status).toBe(200)
 }
 
+// What the door accepts is written to a real PostgreSQL too, where one answers.
+const pgUrl = await testPostgres('fuzz: what the door accepts, stored on PostgreSQL')
+
 describe('fuzz at the door', () => {
   let dir: string
   let service: Service
+  const pgSchema = uniqueSchema()
+  let postgres: Db | undefined
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'freshet-fuzz-'))
     service = await createService(config(dir))
-  })
+    if (pgUrl) {
+      postgres = await openPostgres(pgUrl, pgSchema, 2)
+      await migrate(postgres)
+    }
+  }, 120_000)
   afterAll(async () => {
     await service?.stop()
+    await postgres?.close()
+    if (pgUrl) await dropSchemas(pgUrl, pgSchema)
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -135,7 +163,7 @@ describe('fuzz at the door', () => {
     async (source) => {
       const cfg = config(dir)
       const lifecycle = createLifecycle()
-      const intake = memoryIntake(service.db)
+      const intake = memoryIntake(service.db, postgres)
       const now = () => new Date()
       const app = createApp({
         db: service.db,
@@ -165,6 +193,8 @@ describe('fuzz at the door', () => {
       if (source === 'directus') {
         expect(intake.events.some((e) => e.notBefore !== undefined)).toBe(true)
       }
+      // Each accepted event went through PostgreSQL's own insert too (every one, not a sample).
+      if (postgres) expect(intake.onPostgres).toBeGreaterThanOrEqual(intake.events.length)
       await expectHealthy(app)
     },
     300_000,
@@ -183,6 +213,57 @@ describe('fuzz at the door', () => {
     expect(await count()).toBeGreaterThan(0)
     await expectHealthy(service.app)
   })
+
+  it.runIf(pgUrl)(
+    `${SERVICE_RUNS} requests through the whole service on PostgreSQL: the store agrees`,
+    async () => {
+      const url = pgUrl as string
+      const schema = uniqueSchema()
+      const onPostgres = await createService(config(dir, { url, schema }))
+      try {
+        const count = async () =>
+          (await onPostgres.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events'))[0]
+            ?.n ?? 0
+        const tally: Tally = {}
+        await fc.assert(
+          fc.asyncProperty(fuzzRequest, (request) => check(onPostgres.app, request, count, tally)),
+          { numRuns: SERVICE_RUNS, seed: SEED + 1 },
+        )
+        expect(await count()).toBeGreaterThan(0)
+        await expectHealthy(onPostgres.app)
+      } finally {
+        await onPostgres.stop()
+        await dropSchemas(url, schema)
+      }
+    },
+    180_000,
+  )
+
+  it(`${ADMIN_RUNS} admin requests with the admin token, on every admin route: no 5xx`, async () => {
+    const count = async () =>
+      (await service.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events'))[0]?.n ?? 0
+    // Which routes the requests reached past the token (a route's own 4xx counts: it read them).
+    const reached = new Map<string, number>()
+    const app = {
+      async request(path: string, init: RequestInit) {
+        const response = await service.app.request(path, init)
+        const route = adminRoute(init.method ?? 'GET', path)
+        if (route && response.status !== 401) reached.set(route, (reached.get(route) ?? 0) + 1)
+        return response
+      },
+    }
+    const tally: Tally = {}
+    await fc.assert(
+      fc.asyncProperty(fuzzRequestFor('admin'), (request) => check(app, request, count, tally)),
+      { numRuns: ADMIN_RUNS, seed: SEED },
+    )
+    for (const [, route] of ADMIN_ROUTES) expect(reached.get(route) ?? 0, route).toBeGreaterThan(50)
+    // Manual purges taken, reads answered, bad input refused.
+    expect(tally.admin?.accepted).toBeGreaterThan(20)
+    expect(tally.admin?.ignored).toBeGreaterThan(500)
+    expect(tally.admin?.refused).toBeGreaterThan(500)
+    await expectHealthy(service.app)
+  }, 300_000)
 
   it('refuses a signed Contentful request replayed after a restart (the store remembers)', async () => {
     const body = JSON.stringify({
@@ -225,6 +306,24 @@ describe('fuzz at the door', () => {
     }
   }, 120_000)
 })
+
+/** Every admin route: the fuzz above must reach each. */
+const ADMIN_ROUTES: [RegExp, string][] = [
+  [/^GET \/api\/events$/, 'GET /api/events'],
+  [/^GET \/api\/events\/[^/]+$/, 'GET /api/events/:id'],
+  [/^POST \/api\/events\/[^/]+\/retry$/, 'POST /api/events/:id/retry'],
+  [/^GET \/api\/purges$/, 'GET /api/purges'],
+  [/^GET \/api\/billing$/, 'GET /api/billing'],
+  [/^POST \/api\/invalidations$/, 'POST /api/invalidations'],
+  [/^POST \/api\/retries$/, 'POST /api/retries'],
+  [/^POST \/api\/simulate$/, 'POST /api/simulate'],
+  [/^GET \/api\/stream$/, 'GET /api/stream'],
+]
+
+function adminRoute(method: string, path: string): string | undefined {
+  const line = `${method} ${path.split('?')[0]}`
+  return ADMIN_ROUTES.find(([pattern]) => pattern.test(line))?.[1]
+}
 
 /** One valid webhook per source, as its CMS sends it (Contentful signed now). */
 function goodRequests(): FuzzRequest[] {

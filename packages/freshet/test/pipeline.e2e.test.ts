@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pipelineInThread } from '../src/service.ts'
-import {
-  dropSchemas,
-  postgresReachable,
-  postgresUrl,
-  uniqueSchema,
-} from '../src/store/test-stores.ts'
+import { dropSchemas, postgresUrl, testPostgres, uniqueSchema } from '../src/store/test-stores.ts'
 import { adminHeaders, DISTRIBUTION, type Harness, startHarness } from './harness.ts'
 
 // On PostgreSQL the pipeline runs in its own thread (server.pipelineThread: auto), so these also
 // prove the hand-over: nudges, retries asked across threads, lifecycle events emitted back.
 const stores: { name: string; store?: { url: string; schema: string } }[] = [{ name: 'pglite' }]
-if (await postgresReachable())
+if (await testPostgres('pipeline e2e'))
   stores.push({ name: 'postgres', store: { url: postgresUrl, schema: uniqueSchema() } })
 
 describe.each(stores)(

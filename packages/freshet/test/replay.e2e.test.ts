@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signRequest } from '@contentful/node-apps-toolkit'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  dropSchemas,
-  postgresReachable,
-  postgresUrl,
-  uniqueSchema,
-} from '../src/store/test-stores.ts'
+import { dropSchemas, postgresUrl, testPostgres, uniqueSchema } from '../src/store/test-stores.ts'
 import { freePort, spawnFreshet, writeConfig } from './process.ts'
 
 /**
@@ -18,8 +13,7 @@ import { freePort, spawnFreshet, writeConfig } from './process.ts'
  */
 
 const SECRET = 'replaySigningSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ'.slice(0, 64)
-const reachable = await postgresReachable()
-if (!reachable && process.env.CI) throw new Error(`[freshet] [test] CI must reach ${postgresUrl}`)
+const reachable = (await testPostgres('Contentful replay across processes')) !== undefined
 
 describe.skipIf(!reachable)('Contentful replay across processes on one PostgreSQL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-replay-'))

@@ -6,12 +6,7 @@ import { endpointSlice, startKubernetesEmulator } from '@freshet/emulators/kuber
 import { startTestPod, type TestPod } from '@freshet/emulators/pods'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import {
-  dropSchemas,
-  postgresReachable,
-  postgresUrl,
-  uniqueSchema,
-} from '../src/store/test-stores.ts'
+import { dropSchemas, postgresUrl, testPostgres, uniqueSchema } from '../src/store/test-stores.ts'
 import { freePort, spawnFreshet, waitFor, writeConfig } from './process.ts'
 
 // Three replicas of `freshet serve` on one PostgreSQL, pods found through the EndpointSlice
@@ -20,7 +15,7 @@ import { freePort, spawnFreshet, waitFor, writeConfig } from './process.ts'
 const TOTAL = 600
 const KILL_AFTER = 150
 const DISTRIBUTION = 'E2REPLICAS001'
-const reachable = await postgresReachable()
+const reachable = (await testPostgres('several replicas')) !== undefined
 
 function writeKubeConfig(dir: string, server: string) {
   const file = join(dir, 'kubeconfig.json')
@@ -39,7 +34,7 @@ function writeKubeConfig(dir: string, server: string) {
   return file
 }
 
-describe.runIf(reachable || process.env.CI)('several replicas on one PostgreSQL', () => {
+describe.runIf(reachable)('several replicas on one PostgreSQL', () => {
   it('a kill and a rolling restart lose nothing, duplicate nothing, catch each pod up once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'freshet-replicas-'))
     const schema = uniqueSchema()

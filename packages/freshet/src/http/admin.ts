@@ -12,14 +12,11 @@ import { acceptEvent } from './accept.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
 import { badRequest, HttpError } from './errors.ts'
+import { queryOf } from './input.ts'
 
 const listQuery = z.strictObject({
   status: z.enum(EVENT_STATUSES).optional(),
-  source: z
-    .string()
-    .max(64)
-    .refine((value) => !stringProblem(value), 'contains a NUL or a lone surrogate')
-    .optional(),
+  source: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
@@ -48,12 +45,7 @@ export function adminRoutes(deps: AppDeps) {
   api.use(requireAdmin(deps.adminToken))
 
   api.get('/events', async (c) => {
-    const parsed = listQuery.safeParse(c.req.query())
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw badRequest('invalid_query', `${issue?.path.join('.') || 'query'}: ${issue?.message}`)
-    }
-    const { status, source, limit, cursor, since, until } = parsed.data
+    const { status, source, limit, cursor, since, until } = queryOf(c, listQuery)
     const rows = await listEvents(deps.db, {
       status,
       source,

@@ -6,7 +6,7 @@ import { getEvent } from '../store/events.ts'
 import { findPurges } from '../store/purged.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
-import { badRequest } from './errors.ts'
+import { jsonBodyOf, queryOf } from './input.ts'
 
 /** What the page follows live: each names its batch (or event), so the page reloads only that. */
 const LIVE: (keyof LifecycleEvents)[] = [
@@ -37,12 +37,6 @@ const purgeQuery = z
 
 const bulkRetry = z.strictObject({ ids: z.array(z.string().min(1).max(200)).min(1).max(500) })
 
-function parsed<T>(result: z.ZodSafeParseResult<T>, code: string): T {
-  if (result.success) return result.data
-  const issue = result.error.issues[0]
-  throw badRequest(code, `${issue?.path.join('.') || 'request'}: ${issue?.message}`)
-}
-
 /**
  * `/api/stream` (Server-Sent Events of the pipeline's progress, read with the Bearer token
  * through fetch, never a token in the URL), `/api/purges` ("what purged this URL?") and
@@ -72,16 +66,13 @@ export function observeRoutes(deps: AppDeps) {
   )
 
   api.get('/purges', async (c) => {
-    const query = parsed(purgeQuery.safeParse(c.req.query()), 'invalid_query')
+    const query = queryOf(c, purgeQuery)
     const purges = await findPurges(deps.db, query)
     return c.json({ path: query.path ?? null, tag: query.tag ?? null, purges })
   })
 
   api.post('/retries', async (c) => {
-    const body: unknown = await c.req.json().catch(() => {
-      throw badRequest('invalid_json', 'the body is not JSON: expected {"ids": [...]}')
-    })
-    const { ids } = parsed(bulkRetry.safeParse(body), 'invalid_body')
+    const { ids } = await jsonBodyOf(c, bulkRetry)
     const retried: { id: string; status: string }[] = []
     const skipped: { id: string; reason: string }[] = []
     const batches = new Map<string, string | undefined>()

@@ -3,13 +3,24 @@ import { z } from 'zod'
 import { sourceNamed } from './accept.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
-import { badRequest, HttpError } from './errors.ts'
+import { HttpError } from './errors.ts'
+import { jsonBodyOf } from './input.ts'
 
 const simulateBody = z.strictObject({
   source: z.string().min(1).max(64),
   /** The webhook body as the CMS would send it (a string, or JSON to serialise). */
   body: z.union([z.string().max(1024 * 1024), z.record(z.string(), z.unknown())]),
-  headers: z.record(z.string(), z.string()).default({}),
+  /** As `Headers` takes them: a name is an HTTP token, a value has no CR, LF or char past U+00FF. */
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/, 'is not an HTTP header name'),
+      z.string().regex(/^[\t\x20-\x7e\x80-\xff]{0,8192}$/, 'is not an HTTP header value'),
+      // Else zod says only "Invalid key in record".
+      {
+        error: (issue) => (issue.code === 'invalid_key' ? 'is not an HTTP header name' : undefined),
+      },
+    )
+    .default({}),
 })
 
 /**
@@ -21,15 +32,7 @@ export function simulateRoutes(deps: AppDeps) {
   const api = new Hono()
   api.use(requireAdmin(deps.adminToken))
   api.post('/simulate', async (c) => {
-    const parsed = simulateBody.safeParse(await c.req.json().catch(() => undefined))
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw badRequest(
-        'invalid_body',
-        `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'expected {source, body, headers?}'}`,
-      )
-    }
-    const { source: name, body, headers } = parsed.data
+    const { source: name, body, headers } = await jsonBodyOf(c, simulateBody)
     const source = sourceNamed(deps, name)
     if (!deps.simulate) throw new HttpError(404, 'no_planner', 'simulation is not available')
     const request = {

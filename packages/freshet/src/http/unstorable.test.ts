@@ -5,7 +5,7 @@ import { signRequest } from '@contentful/node-apps-toolkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../config/load.ts'
 import { createService, type Service } from '../service.ts'
-import { postgresReachable, postgresUrl, uniqueSchema } from '../store/test-stores.ts'
+import { testPostgres, uniqueSchema } from '../store/test-stores.ts'
 import { adminHeaders, errorOf, startTestService, type TestService } from './app.fixture.ts'
 
 /**
@@ -25,7 +25,8 @@ const LONE = '\\ud800'
 const LOW = '\\udfff'
 
 const stores: { name: string; url?: string }[] = [{ name: 'pglite' }]
-if (await postgresReachable()) stores.push({ name: 'postgres', url: postgresUrl })
+const pgUrl = await testPostgres('strings the store cannot keep')
+if (pgUrl) stores.push({ name: 'postgres', url: pgUrl })
 
 type Case = [
   what: string,
@@ -121,7 +122,7 @@ describe.each(stores)('strings the store cannot keep, on $name', ({ url }) => {
       'unstorable-tests',
     )
     service = await createService(config)
-  })
+  }, 120_000)
   afterAll(async () => {
     await service?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
@@ -179,5 +180,89 @@ describe('the admin API with what the store cannot hold in its URL', () => {
     const response = await h.request(path, { headers: adminHeaders })
     expect(response.status).toBe(status)
     await errorOf(response)
+  })
+
+  const json = { ...adminHeaders, 'content-type': 'application/json' }
+  const post = (body: string) => ({ method: 'POST', headers: json, body })
+  const simulate = (extra: string) => post(`{"source":"generic","body":{"paths":["/a"]},${extra}}`)
+
+  // Each answered 500 before: the store refused the string, or `new Headers` threw.
+  it.each([
+    [
+      '/api/purges?path=%00',
+      'a NUL path',
+      { headers: adminHeaders },
+      'invalid_query',
+      'path: ',
+      /NUL/,
+    ],
+    [
+      '/api/purges?tag=a%00',
+      'a NUL tag',
+      { headers: adminHeaders },
+      'invalid_query',
+      'tag: ',
+      /NUL/,
+    ],
+    ['/api/retries', 'a NUL id', post('{"ids":["\\u0000"]}'), 'invalid_body', 'ids.0: ', /NUL/],
+    [
+      '/api/retries',
+      'a lone surrogate id',
+      post('{"ids":["ok","\\ud800"]}'),
+      'invalid_body',
+      'ids.1: ',
+      /surrogate/,
+    ],
+    [
+      '/api/simulate',
+      'a header name with a space',
+      simulate('"headers":{"a b":"x"}'),
+      'invalid_body',
+      'headers.a b: ',
+      /name/,
+    ],
+    [
+      '/api/simulate',
+      'a header value with LF',
+      simulate('"headers":{"a":"x\\ny"}'),
+      'invalid_body',
+      'headers.a: ',
+      /value/,
+    ],
+    [
+      '/api/simulate',
+      'a header value past U+00FF',
+      simulate('"headers":{"a":"\\u0100"}'),
+      'invalid_body',
+      'headers.a: ',
+      /value/,
+    ],
+    [
+      '/api/simulate',
+      'a NUL source',
+      post('{"source":"g\\u0000","body":{}}'),
+      'invalid_body',
+      'source: ',
+      /NUL/,
+    ],
+  ])('%s, %s: 400 naming the field', async (path, _what, init, code, field, why) => {
+    const response = await h.request(path, init)
+    expect(response.status).toBe(400)
+    const error = await errorOf(response)
+    expect(error.code).toBe(code)
+    expect(error.message.startsWith(field), error.message).toBe(true)
+    expect(error.message).toMatch(why)
+  })
+
+  it('takes only JSON bodies on /api/retries and /api/simulate, as on every other route', async () => {
+    for (const path of ['/api/retries', '/api/simulate']) {
+      const response = await h.request(path, {
+        method: 'POST',
+        headers: { ...adminHeaders, 'content-type': 'text/plain' },
+        body: '{"ids":["x"]}',
+      })
+      expect(response.status, path).toBe(415)
+      expect((await errorOf(response)).code).toBe('unsupported_content_type')
+    }
   })
 })

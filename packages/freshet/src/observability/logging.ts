@@ -48,6 +48,9 @@ export function logLifecycle(lifecycle: Lifecycle, log: Logger) {
     log.info({ ...e, events: events.length }, 'reconciled: requests, items read, events made'),
   )
   lifecycle.on('reconcile:failed', (e) => log.error(e, 'reconciliation failed'))
+  lifecycle.on('intake:split', (e) =>
+    log.warn(e, 'the store refused an intake insert; splitting it so only the bad webhook fails'),
+  )
   lifecycle.on('pipeline:error', (e) =>
     log.error({ where: e.where, err: e.error }, 'pipeline error'),
   )

@@ -56,7 +56,7 @@ describe('intake writer', () => {
 
   it('writes what arrives during an insert in the next one, up to maxBatch per statement', async () => {
     const { db: counted, inserts } = counting(db)
-    const writer = createIntakeWriter(counted, () => {}, 20)
+    const writer = createIntakeWriter(counted, () => {}, { maxBatch: 20 })
     const first = Array.from({ length: 45 }, (_, i) => writer.write(event(`a${i}`)))
     await Promise.resolve()
     const second = writer.write(event('late'))

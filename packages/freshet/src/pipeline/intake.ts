@@ -18,7 +18,16 @@ export interface IntakeWriter {
  * Batches inserts across concurrent requests: requests arriving while one insert is in flight
  * are written together by the next, so throughput grows with load at one round trip each.
  */
-export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 500): IntakeWriter {
+export function createIntakeWriter(
+  db: Db,
+  onCommitted: () => void,
+  options: {
+    maxBatch?: number
+    /** An insert of several rows was refused and is being split to find the culprit. */
+    onSplit?: (split: { rows: number; error: string }) => void
+  } = {},
+): IntakeWriter {
+  const { maxBatch = 500, onSplit } = options
   let queue: Pending[] = []
   let flushing: Promise<void> | undefined
 
@@ -26,7 +35,7 @@ export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 5
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch)
       queue = queue.slice(batch.length)
-      const committed = await writeIsolated(db, batch)
+      const committed = await writeIsolated(db, batch, onSplit)
       // On a later turn: an embedded store answers without I/O, so the collector's chain of
       // queries would otherwise run before the 202s reach their sockets (measured: +30 ms).
       if (committed) setImmediate(onCommitted)
@@ -57,7 +66,11 @@ export function createIntakeWriter(db: Db, onCommitted: () => void, maxBatch = 5
  * too: each request gets the error, after at most 2n - 1 attempts. Resolves whether any row
  * was committed.
  */
-async function writeIsolated(db: Db, batch: Pending[]): Promise<boolean> {
+async function writeIsolated(
+  db: Db,
+  batch: Pending[],
+  onSplit?: (split: { rows: number; error: string }) => void,
+): Promise<boolean> {
   try {
     const accepted = await insertEvents(
       db,
@@ -74,9 +87,10 @@ async function writeIsolated(db: Db, batch: Pending[]): Promise<boolean> {
       batch[0]?.reject(error)
       return false
     }
+    onSplit?.({ rows: batch.length, error: error instanceof Error ? error.message : String(error) })
     const half = Math.ceil(batch.length / 2)
-    const first = await writeIsolated(db, batch.slice(0, half))
-    const second = await writeIsolated(db, batch.slice(half))
+    const first = await writeIsolated(db, batch.slice(0, half), onSplit)
+    const second = await writeIsolated(db, batch.slice(half), onSplit)
     return first || second
   }
 }

@@ -77,6 +77,11 @@ export interface LifecycleEvents {
     },
   ]
   'pipeline:error': [{ where: string; error: unknown }]
+  /**
+   * The store refused an intake insert of `rows` webhooks (one of them is bad): it is split in
+   * halves to find the culprit, so the others are still written.
+   */
+  'intake:split': [{ rows: number; error: string }]
   /** A client closed its connection before its request was read: info, not an error. */
   'request:aborted': [{ requestId: string; method: string; path: string }]
   /** A reconciliation run ended: what it cost (CMS requests, items read) and what it made. */
@@ -121,6 +126,7 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'batch:failed': true,
   'events:finished': true,
   'pipeline:error': true,
+  'intake:split': true,
   'request:aborted': true,
   'reconcile:completed': true,
   'reconcile:failed': true,

@@ -85,7 +85,9 @@ export async function startPipeline(
   ])
   const catchUp = await startCatchUp(ctx)
   const collector: Collector = startCollector(ctx, onCollectorLook)
-  const intake: IntakeWriter = createIntakeWriter(ctx.db, () => collector.poke())
+  const intake: IntakeWriter = createIntakeWriter(ctx.db, () => collector.poke(), {
+    onSplit: (split) => ctx.lifecycle.emit('intake:split', split),
+  })
   return {
     accept: (event) => intake.write(event),
     nudge: () => collector.poke(),

@@ -105,7 +105,9 @@ export async function startPipelineThread(
   const nudge = () => {
     if (gate.take()) worker?.postMessage({ type: 'nudge' } satisfies ToPipelineThread)
   }
-  const intake = createIntakeWriter(db, nudge)
+  const intake = createIntakeWriter(db, nudge, {
+    onSplit: (split) => lifecycle.emit('intake:split', split),
+  })
   const send = (message: ToPipelineThread) => {
     if (!worker) throw new Error('[freshet] [pipeline] the pipeline thread is restarting')
     worker.postMessage(message)

@@ -31,18 +31,33 @@ export function parseJsonBody<T>(request: SourceRequest, schema: z.ZodType<T>): 
   } catch (cause) {
     throw new HttpError(400, 'invalid_json', 'body is not valid JSON', { cause })
   }
+  return validated(value, schema, 'invalid_body')
+}
+
+/**
+ * A parsed value (a JSON body, a query string as an object) checked against a schema: first
+ * that the store could keep every string in it, then its shape. Every failure is a 400 with
+ * `code`, naming the field (`ids.0: contains a NUL…`). The one check of client input, for the
+ * sources and the admin API alike.
+ */
+export function validated<T>(
+  value: unknown,
+  schema: z.ZodType<T>,
+  code: string,
+  whole = '(body)',
+): T {
   const problem = jsonProblem(value)
-  if (problem) throw badRequest('invalid_body', `${problem.path}: ${problem.message}`, [problem])
+  if (problem) throw badRequest(code, `${problem.path}: ${problem.message}`, [problem])
   const result = schema.safeParse(value)
   if (!result.success) {
     const issues = result.error.issues.slice(0, MAX_ISSUES).map((issue) => ({
-      path: issue.path.join('.') || '(body)',
+      path: issue.path.join('.') || whole,
       message: issue.message,
     }))
     const first = issues[0]
     throw badRequest(
-      'invalid_body',
-      first ? `${first.path}: ${first.message}` : 'body does not match the expected shape',
+      code,
+      first ? `${first.path}: ${first.message}` : 'the input does not match the expected shape',
       issues,
     )
   }
