@@ -7,6 +7,7 @@ import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { countReconciles } from './observability/reconcile-metrics.ts'
+import { stopTracing } from './observability/tracing.ts'
 import { buildPipeline, plannerFor } from './pipeline/build.ts'
 import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
 import type { Pipeline } from './pipeline/runtime.ts'
@@ -117,6 +118,7 @@ export async function createService(
     accepting: () => accepting,
     notReady: () => discoveryProblem,
     now,
+    traceUrl: process.env.FRESHET_TRACE_URL || undefined,
   })
   return {
     db,
@@ -181,6 +183,7 @@ export async function serveService(config: Config, configFile: string | undefine
         setTimeout(() => server.closeAllConnections(), 1000).unref()
       }
     })
+    await stopTracing()
     log.info('stopped')
     process.exit(0)
   }
