@@ -20,12 +20,12 @@ async function serveOnce(otel: Record<string, string>) {
     sources: { generic: { token: 'hook' } },
   })
   // Exactly this environment: no OTEL_* variable of the test's own.
-  const env = {
+  const env: NodeJS.ProcessEnv = Object.assign({} as NodeJS.ProcessEnv, {
     PATH: process.env.PATH ?? '',
     HOME: dir,
     FRESHET_LOG_LEVEL: 'warn',
     ...otel,
-  } as NodeJS.ProcessEnv
+  })
   const child = spawn(process.execPath, ['--import', PROBE, CLI, 'serve', '--config', file], {
     cwd: dir,
     env,
