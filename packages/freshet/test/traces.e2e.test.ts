@@ -119,6 +119,20 @@ describe.each(stores)('traces on $name', ({ url }) => {
       })
       // The event names its trace.
       expect(((await view.json()) as { traceId?: string }).traceId).toBe(TRACE_ID)
+      // Its stage and webhook → completed durations carry the trace id as an exemplar.
+      const metrics = await fetch(`${base}/metrics`)
+      expect(metrics.headers.get('content-type')).toContain('application/openmetrics-text')
+      const text = await metrics.text()
+      expect(text).toMatch(
+        new RegExp(
+          `freshet_stage_duration_seconds_bucket\\{[^}]*\\} \\d+ # \\{trace_id="${TRACE_ID}"\\}`,
+        ),
+      )
+      expect(text).toMatch(
+        new RegExp(
+          `freshet_event_duration_seconds_bucket\\{[^}]*\\} \\d+ # \\{trace_id="${TRACE_ID}"\\}`,
+        ),
+      )
       second.child.kill('SIGTERM')
       expect(await second.exited).toBe(0)
       // A clean stop flushes what the second process still held.
