@@ -99,6 +99,19 @@ export function inTraceparent<T>(traceparent: string | undefined, fn: () => T): 
   return stored ? context.with(stored, fn) : fn()
 }
 
+/**
+ * The active context, to run later work in (undefined when nothing traces): a batched insert
+ * runs in its first request's trace, not in whichever request started the flushing loop.
+ */
+export function captureContext(): Context | undefined {
+  return tracingOn() ? context.active() : undefined
+}
+
+/** Runs `fn` in a captured context (or as it is, when none was). */
+export function inContext<T>(captured: Context | undefined, fn: () => T): T {
+  return captured ? context.with(captured, fn) : fn()
+}
+
 /** Names the batch and stage on the span pg-boss runs a job's handler in. */
 export function annotateJob(batchId: string, stage: string) {
   if (!tracingOn()) return
