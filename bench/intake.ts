@@ -12,6 +12,8 @@
  * main`), to show what its own thread changes. `bare-postgres` is the floor on PostgreSQL: bare
  * Hono that answers once the body is inserted, batched as freshet batches, with nothing else;
  * what freshet takes beyond it is its own (validation, the event's record, the pipeline).
+ * `<mode>+traced` (`MODES=postgres,postgres+traced`): the same with OpenTelemetry tracing on,
+ * exporting OTLP/HTTP (protobuf) to a sink in a process of its own, every request sampled.
  * Run: `node bench/intake.ts` (PostgreSQL: 127.0.0.1:5432 db `test`, or
  * FRESHET_TEST_DATABASE_URL; skipped when unreachable). RATES_<MODE>=1000,5000 picks rates
  * (RATES_POSTGRES_MAIN for `postgres-main`).
@@ -43,18 +45,49 @@ const DEFAULT_RATES: Record<string, string> = {
   'postgres-main': '1000,5000',
 }
 const ratesOf = (mode: string) =>
-  (process.env[`RATES_${mode.toUpperCase().replaceAll('-', '_')}`] ?? DEFAULT_RATES[mode] ?? '5000')
+  (
+    process.env[`RATES_${mode.toUpperCase().replaceAll('-', '_').replace('+TRACED', '')}`] ??
+    DEFAULT_RATES[mode.replace('+traced', '')] ??
+    '5000'
+  )
     .split(',')
     .map(Number)
 
+let sink: Promise<string> | undefined
+/** The OTLP sink of the traced modes, started on first use. */
+function otlpSink(): Promise<string> {
+  sink ??= new Promise((resolve) => {
+    const child = fork(new URL('./lib/otlp-sink.ts', import.meta.url), [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    })
+    child.once('message', (m) => resolve(`http://127.0.0.1:${(m as { port: number }).port}`))
+  })
+  return sink
+}
+
 async function startServer(mode: string) {
   const schema = uniqueSchema()
+  const [base = mode, traced] = mode.split('+')
+  const tracing = traced
+    ? {
+        OTEL_EXPORTER_OTLP_ENDPOINT: await otlpSink(),
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_SERVICE_NAME: 'freshet-bench',
+      }
+    : {}
+  const preload = traced
+    ? ['--import', new URL('./lib/tracing-preload.ts', import.meta.url).href]
+    : []
   const child = fork(
     new URL('./lib/intake-server.ts', import.meta.url),
-    [mode, postgresUrl, schema],
+    [base, postgresUrl, schema],
     {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      execArgv: process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [],
+      env: { ...process.env, ...tracing },
+      execArgv: [
+        ...preload,
+        ...(process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : []),
+      ],
     },
   )
   const port = await new Promise<number>((resolve, reject) => {
@@ -173,7 +206,10 @@ const LABELS: Record<string, string> = {
   postgres: 'freshet, postgres (pipeline thread)',
   'postgres-main': 'freshet, postgres (pipeline on main thread)',
 }
-const label = (mode: string) => LABELS[mode] ?? `freshet, ${mode}`
+const label = (mode: string) =>
+  mode.endsWith('+traced')
+    ? `${LABELS[mode.replace('+traced', '')] ?? mode}, traced`
+    : (LABELS[mode] ?? `freshet, ${mode}`)
 const fmt = (n: number, digits = 1) => n.toFixed(digits)
 const errors = (r: LoadResult) =>
   Object.entries(r.unexpected)

@@ -4,7 +4,10 @@
  * from sending the webhook to the event's `completed` minus the pods' own time (the slowest of
  * the parallel pod calls) and CloudFront's own time (its API calls, timed by a proxy). Events
  * are sent one after another. Run: `node bench/overhead.ts` (EVENTS=…, STORE=postgres;
- * PIPELINE_THREAD=main keeps PostgreSQL's pipeline on the main thread).
+ * PIPELINE_THREAD=main keeps PostgreSQL's pipeline on the main thread). With tracing on:
+ * `PORT=4318 node bench/lib/otlp-sink.ts &` then `OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318
+ * node --import ./bench/lib/tracing-preload.ts bench/overhead.ts` (the bench's own webhooks and
+ * emulators are in the same process, so their spans count too).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

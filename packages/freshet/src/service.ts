@@ -7,6 +7,7 @@ import { countCatchUps } from './observability/catch-up-metrics.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { countReconciles } from './observability/reconcile-metrics.ts'
+import { stopTracing, tracingOn } from './observability/tracing.ts'
 import { buildPipeline, plannerFor } from './pipeline/build.ts'
 import { createLifecycle, type Lifecycle } from './pipeline/lifecycle.ts'
 import type { Pipeline } from './pipeline/runtime.ts'
@@ -103,7 +104,7 @@ export async function createService(
   // Kubernetes discovery outside a cluster without a kubeconfig: the discovery says it once (as a
   // pipeline error); /readyz stays false, as no pod can be found.
   const discoveryProblem = config.pods?.discovery.kubernetes ? kubeConfigProblem() : undefined
-  const metrics = createMetrics(lifecycle, { db, now })
+  const metrics = createMetrics(lifecycle, { db, now, exemplars: tracingOn() })
   countCatchUps(lifecycle, metrics.registry)
   countReconciles(lifecycle, metrics.registry)
   const app = createApp({
@@ -117,6 +118,7 @@ export async function createService(
     accepting: () => accepting,
     notReady: () => discoveryProblem,
     now,
+    traceUrl: process.env.FRESHET_TRACE_URL || undefined,
   })
   return {
     db,
@@ -181,6 +183,7 @@ export async function serveService(config: Config, configFile: string | undefine
         setTimeout(() => server.closeAllConnections(), 1000).unref()
       }
     })
+    await stopTracing()
     log.info('stopped')
     process.exit(0)
   }

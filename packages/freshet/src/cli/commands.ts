@@ -61,6 +61,10 @@ function serve(program: Command) {
     .command('serve')
     .description('run the service: webhooks, pipeline, admin API and web page')
     .action(async () => {
+      // Traces, when the environment asks: before anything loads pg or the AWS SDK (the
+      // config's schema does), so their instrumentations patch them.
+      const { startTracing } = await import('../observability/tracing.ts')
+      await startTracing()
       const { loadConfig } = await import('../config/load.ts')
       const { config, file } = loadConfig(program.opts().config)
       const { serveService } = await import('../service.ts')

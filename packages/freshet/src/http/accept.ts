@@ -1,5 +1,6 @@
 import { hash, randomUUID } from 'node:crypto'
 import type { ContentChange } from '../core/domain.ts'
+import { activeTraceparent } from '../observability/spans.ts'
 import type { Source } from '../sources/types.ts'
 import type { AppDeps } from './deps.ts'
 import { HttpError } from './errors.ts'
@@ -36,6 +37,9 @@ export async function acceptEvent(
     deliveryKey: event.deliveryKey,
     changes: event.changes,
     notBefore: event.notBefore,
+    // The request's span (@hono/otel's, continuing a sender's traceparent): stored with the
+    // event, so its batch continues this trace wherever and whenever it runs.
+    traceContext: activeTraceparent(),
   })
   deps.lifecycle.emit('event:received', {
     id: accepted.id,

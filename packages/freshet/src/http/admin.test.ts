@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertEvents } from '../store/events.ts'
 import {
   ADMIN_TOKEN,
   adminHeaders,
@@ -152,5 +153,48 @@ describe('admin API /api/*', () => {
     expect((await post('{"paths":["nope"]}')).status).toBe(400)
     expect((await post('{"paths":')).status).toBe(400)
     expect((await post('{"paths":["/a"]}', 'text/plain')).status).toBe(415)
+  })
+})
+
+describe("admin API: an event's trace", () => {
+  let t: TestService
+  beforeAll(async () => {
+    t = await startTestService()
+  })
+  afterAll(async () => t?.close())
+
+  it('names the trace of an event, linked when FRESHET_TRACE_URL gives a template', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const traced = { id: 'traced-event', traceContext: `00-${traceId}-00f067aa0ba902b7-01` }
+    await insertEvents(t.service.db, [
+      ...[traced, { id: 'untraced-event', traceContext: undefined }].map((e) => ({
+        ...e,
+        source: 'generic',
+        receivedAt: new Date(),
+        bodyDigest: 'sha256:x',
+        changes: [],
+      })),
+    ])
+    const view = async (app: { request: typeof t.request }, id: string) =>
+      (await (await app.request(`/api/events/${id}`, { headers: adminHeaders })).json()) as {
+        traceId: string | null
+        traceUrl: string | null
+      }
+    const linked = t.appWith({
+      adminToken: ADMIN_TOKEN,
+      traceUrl: 'https://grafana.example.com/explore?traceId={traceId}',
+    })
+    expect(await view(linked, 'traced-event')).toMatchObject({
+      traceId,
+      traceUrl: `https://grafana.example.com/explore?traceId=${traceId}`,
+    })
+    expect(await view(t, 'traced-event')).toMatchObject({ traceId, traceUrl: null })
+    expect(await view(linked, 'untraced-event')).toMatchObject({ traceId: null, traceUrl: null })
+    const listed = (await (
+      await t.request('/api/events?limit=50', { headers: adminHeaders })
+    ).json()) as {
+      events: { id: string; traceId: string | null }[]
+    }
+    expect(listed.events.find((e) => e.id === 'traced-event')?.traceId).toBe(traceId)
   })
 })

@@ -62,7 +62,7 @@ export function adminRoutes(deps: AppDeps) {
   })
 
   api.get('/events/:id', async (c) => {
-    const view = await eventView(deps.db, eventId(c.req.param('id')))
+    const view = await eventView(deps.db, eventId(c.req.param('id')), { traceUrl: deps.traceUrl })
     if (!view) throw new HttpError(404, 'not_found', `no event ${c.req.param('id')}`)
     return c.json(view)
   })

@@ -1,9 +1,11 @@
+import { httpInstrumentationMiddleware } from '@hono/otel'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
 import { MAX_BODY_BYTES } from '../core/limits.ts'
+import { tracingOn } from '../observability/tracing.ts'
 import { adminRoutes } from './admin.ts'
 import type { AppDeps } from './deps.ts'
 import { HttpError } from './errors.ts'
@@ -57,6 +59,13 @@ const refuseWhileStopping = (deps: AppDeps) =>
 /** The one HTTP app: webhooks, admin API, web page, health and metrics. No port: `app.request()`. */
 export function createApp(deps: AppDeps) {
   const app = new Hono()
+  // A server span per webhook and API request, continuing a sender's W3C traceparent; only
+  // with tracing on. Probes, metrics scrapes and the page's assets would be a trace each.
+  if (tracingOn()) {
+    const traced = httpInstrumentationMiddleware()
+    app.use('/hooks/*', traced)
+    app.use('/api/*', traced)
+  }
   // X-Request-Id: the sender's when it gives a sane one, else a fresh UUID; echoed back.
   app.use(requestId())
   app.use(refuseWhileStopping(deps))

@@ -18,4 +18,6 @@ export interface AppDeps {
   /** Why the service cannot do its work whatever happens (no Kubernetes configuration): /readyz 503. */
   notReady?: () => string | undefined
   now(): Date
+  /** A link template for an event's trace, `{traceId}` replaced (FRESHET_TRACE_URL). */
+  traceUrl?: string | undefined
 }

@@ -36,6 +36,38 @@ describe('metrics', () => {
     )
   })
 
+  it('carries trace ids as exemplars when tracing is on, served as OpenMetrics', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const lifecycle = createLifecycle()
+    const metrics = createMetrics(lifecycle, { defaultMetrics: false, exemplars: true })
+    lifecycle.emit('stage:ended', { batchId: 'b1', stage: 'pods', ms: 40, traceId })
+    lifecycle.emit('events:finished', {
+      batchId: 'b1',
+      status: 'completed',
+      ids: ['e1'],
+      sources: { generic: 1 },
+      ms: { generic: [1200] },
+      traceId,
+    })
+    expect(metrics.contentType).toContain('application/openmetrics-text')
+    const text = await metrics.render()
+    expect(text).toMatch(
+      new RegExp(
+        `freshet_stage_duration_seconds_bucket\\{le="0.05",stage="pods"\\} 1 # \\{trace_id="${traceId}"\\} 0.04`,
+      ),
+    )
+    expect(text).toMatch(
+      new RegExp(
+        `freshet_event_duration_seconds_bucket\\{le="2.5",source="generic",status="completed"\\} 1 # \\{trace_id="${traceId}"\\} 1.2`,
+      ),
+    )
+    // Tracing off: the Prometheus text format, no exemplars.
+    const plain = createMetrics(lifecycle, { defaultMetrics: false })
+    lifecycle.emit('stage:ended', { batchId: 'b2', stage: 'pods', ms: 40, traceId })
+    expect(plain.contentType).toContain('text/plain')
+    expect(await plain.render()).not.toContain('trace_id')
+  })
+
   it('counts a failed batch once, however often it is retried by hand and fails again', async () => {
     const lifecycle = createLifecycle()
     const metrics = createMetrics(lifecycle, { defaultMetrics: false })

@@ -1,4 +1,11 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import {
+  Counter,
+  collectDefaultMetrics,
+  Histogram,
+  type LabelValues,
+  Registry,
+  type RegistryContentType,
+} from 'prom-client'
 import type { Lifecycle } from '../pipeline/lifecycle.ts'
 import { STAGE_NAMES } from '../pipeline/stages.ts'
 import type { Db } from '../store/db.ts'
@@ -11,9 +18,21 @@ import { observeStore } from './store-metrics.ts'
  */
 export function createMetrics(
   lifecycle: Lifecycle,
-  options: { defaultMetrics?: boolean; db?: Db; now?: () => Date } = {},
+  options: {
+    defaultMetrics?: boolean
+    db?: Db
+    now?: () => Date
+    /** Trace ids as exemplars (tracing on): served as OpenMetrics, which alone carries them. */
+    exemplars?: boolean
+  } = {},
 ) {
   const registry = new Registry()
+  const exemplars = options.exemplars === true
+  // (typed as the text format's registry: the other metric files take that type)
+  if (exemplars)
+    (registry as unknown as Registry<RegistryContentType>).setContentType(
+      Registry.OPENMETRICS_CONTENT_TYPE,
+    )
   if (options.defaultMetrics !== false)
     collectDefaultMetrics({ register: registry, prefix: 'freshet_process_' })
   const registers = [registry]
@@ -35,6 +54,7 @@ export function createMetrics(
     labelNames: ['source', 'status'],
     buckets: [0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800],
     registers,
+    enableExemplars: exemplars,
   })
   const ignored = new Counter({
     name: 'freshet_events_ignored_total',
@@ -48,6 +68,7 @@ export function createMetrics(
     labelNames: ['stage'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers,
+    enableExemplars: exemplars,
   })
   const deliveries = new Counter({
     name: 'freshet_pod_deliveries_total',
@@ -91,9 +112,10 @@ export function createMetrics(
     for (const [source, count] of Object.entries(e.sources))
       finished.inc({ source, status: e.status }, count)
     for (const [source, times] of Object.entries(e.ms))
-      for (const ms of times) eventDuration.observe({ source, status: e.status }, ms / 1000)
+      for (const ms of times)
+        observe(eventDuration, { source, status: e.status }, ms / 1000, e.traceId)
   })
-  lifecycle.on('stage:ended', (e) => stages.observe({ stage: e.stage }, e.ms / 1000))
+  lifecycle.on('stage:ended', (e) => observe(stages, { stage: e.stage }, e.ms / 1000, e.traceId))
   lifecycle.on('stage:retrying', (e) => retries.inc({ stage: e.stage }))
   lifecycle.on('pod:delivered', (e) => deliveries.inc({ outcome: e.status }))
   lifecycle.on('cdn:call', (e) => cdnCalls.inc({ operation: e.operation, outcome: e.outcome }))
@@ -101,6 +123,16 @@ export function createMetrics(
   lifecycle.on('batch:failed', (e) => {
     if (e.first) failures.inc({ stage: e.stage })
   })
+  function observe<T extends string>(
+    histogram: Histogram<T>,
+    labels: Partial<Record<T, string>>,
+    value: number,
+    traceId: string | undefined,
+  ) {
+    if (exemplars && traceId)
+      histogram.observe({ labels, value, exemplarLabels: { trace_id: traceId } as LabelValues<T> })
+    else histogram.observe(labels, value)
+  }
   if (options.db) observeStore(registry, options.db, options.now ?? (() => new Date()))
 
   return { contentType: registry.contentType, render: () => registry.metrics(), registry }

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { coalesceDecision } from '../core/coalesce.ts'
+import { detached, inBatchSpan } from '../observability/spans.ts'
+import { tracingOn } from '../observability/tracing.ts'
 import { claimIntoBatch, nextDue, waitingSummary } from '../store/batches.ts'
+import type { Db } from '../store/db.ts'
+import { eventTraceContexts, setBatchTraceContext } from '../store/trace-context.ts'
 import type { PipelineContext } from './context.ts'
 import { STAGES } from './stages.ts'
 
@@ -62,9 +66,10 @@ export function startCollector(ctx: PipelineContext, onLook: () => void = () => 
 
   schedule(0)
   return {
-    poke: () => {
+    // A poke comes from a webhook's commit: its looks must not join that request's trace.
+    poke: detached(() => {
       if (!stopped && !windowOpen) look()
-    },
+    }),
     async stop() {
       stopped = true
       if (timer) clearTimeout(timer)
@@ -95,7 +100,7 @@ async function collect(ctx: PipelineContext): Promise<number | { windowMs: numbe
     const [first] = STAGES
     const claimed = await ctx.db.transaction(async (tx) => {
       const ids = await claimIntoBatch(tx, batchId, now, ctx.coalesce.maxBatchEvents, first.name)
-      if (ids.length > 0) await ctx.boss.send(first.queue, { batchId }, { db: tx.boss })
+      if (ids.length > 0) await sendFirstStage(ctx, tx, batchId, first.queue)
       return ids
     })
     // Nothing due (or another replica took it first): wait for the next due date, if any.
@@ -108,6 +113,17 @@ async function collect(ctx: PipelineContext): Promise<number | { windowMs: numbe
     if (windowless && claimed.length < ctx.coalesce.maxBatchEvents)
       return untilDue(await nextDue(ctx.db, now), now)
   }
+}
+
+/** With tracing on, in the batch's span, whose context is stored with the batch and the job. */
+async function sendFirstStage(ctx: PipelineContext, tx: Db, batchId: string, queue: string) {
+  const send = () => ctx.boss.send(queue, { batchId }, { db: tx.boss })
+  if (!tracingOn()) return send()
+  const contexts = await eventTraceContexts(tx, batchId, 128)
+  return inBatchSpan(batchId, queue, contexts, async (traceparent) => {
+    if (traceparent) await setBatchTraceContext(tx, batchId, traceparent)
+    return send()
+  })
 }
 
 function untilDue(due: Date | null, now: Date): number | undefined {

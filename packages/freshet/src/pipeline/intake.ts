@@ -1,3 +1,5 @@
+import type { Context } from '@opentelemetry/api'
+import { captureContext, detached, inContext } from '../observability/spans.ts'
 import type { Db } from '../store/db.ts'
 import { type Accepted, insertEvents, type NewEvent } from '../store/events.ts'
 
@@ -5,6 +7,8 @@ interface Pending {
   event: NewEvent
   resolve: (accepted: Accepted) => void
   reject: (error: unknown) => void
+  /** The request's trace context, when tracing is on. */
+  trace: Context | undefined
 }
 
 export interface IntakeWriter {
@@ -35,7 +39,7 @@ export function createIntakeWriter(
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch)
       queue = queue.slice(batch.length)
-      const committed = await writeIsolated(db, batch, onSplit)
+      const committed = await inContext(batch[0]?.trace, () => writeIsolated(db, batch, onSplit))
       // On a later turn: an embedded store answers without I/O, so the collector's chain of
       // queries would otherwise run before the 202s reach their sockets (measured: +30 ms).
       if (committed) setImmediate(onCommitted)
@@ -46,11 +50,11 @@ export function createIntakeWriter(
   return {
     write(event) {
       return new Promise<Accepted>((resolve, reject) => {
-        queue.push({ event, resolve, reject })
+        queue.push({ event, resolve, reject, trace: captureContext() })
         // Start on the next turn of the event loop, so every request read in this one joins the
         // batch. Without it an embedded store, whose query runs before any I/O is read, would
         // write one event per statement.
-        flushing ??= new Promise<void>((start) => setImmediate(start)).then(flush)
+        flushing ??= new Promise<void>((start) => setImmediate(start)).then(detached(flush))
       })
     },
     async drain() {

@@ -11,7 +11,8 @@ export interface LifecycleEvents {
   'batch:created': [{ batchId: string; events: number }]
   'batch:planned': [{ batchId: string; paths: number; tags: number }]
   'stage:started': [{ batchId: string; stage: string }]
-  'stage:ended': [{ batchId: string; stage: string; ms: number }]
+  /** `traceId`: the stage's trace, when tracing is on (for exemplars). */
+  'stage:ended': [{ batchId: string; stage: string; ms: number; traceId?: string | undefined }]
   'stage:skipped': [{ batchId: string; stage: string; reason: string }]
   'stage:retrying': [{ batchId: string; stage: string; error: string }]
   'pod:delivered': [
@@ -74,6 +75,8 @@ export interface LifecycleEvents {
       sources: Record<string, number>
       /** Each event's time from its webhook to this end, by source. */
       ms: Record<string, number[]>
+      /** The batch's trace, when tracing is on (for exemplars). */
+      traceId?: string | undefined
     },
   ]
   'pipeline:error': [{ where: string; error: unknown }]

@@ -1,8 +1,11 @@
 import { PgBoss } from 'pg-boss'
 import { STAGE_JOB, type StageAttempts } from '../core/retry-policy.ts'
+import { activeTraceId, annotateJob, detached, inTraceparent } from '../observability/spans.ts'
+import { tracingOn } from '../observability/tracing.ts'
 import { getBatchState, reopenBatch } from '../store/batches.ts'
 import type { Db } from '../store/db.ts'
 import type { Accepted, NewEvent } from '../store/events.ts'
+import { batchTraceContext } from '../store/trace-context.ts'
 import { startCatchUp } from './catch-up.ts'
 import { type Collector, startCollector } from './collector.ts'
 import type { PipelineContext } from './context.ts'
@@ -32,6 +35,9 @@ export function createBoss(db: Db, store: { url?: string | undefined; schema: st
     useListenNotify: false,
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
+    // pg-boss's own spans (send, process, complete): with tracing on, each job stores the trace
+    // context it was sent in, so the next stage continues the event's trace after a restart.
+    openTelemetry: { enabled: tracingOn(), propagateContext: tracingOn() },
   }
   return db.kind === 'pglite'
     ? new PgBoss({ ...common, db: db.boss, backend: 'pglite' })
@@ -63,9 +69,10 @@ export async function startPipeline(
   const workers = new Map<string, string[]>()
   const ctx: PipelineContext = {
     ...base,
-    wake: (queue) => {
+    // Outside any trace: the worker's next fetch must not join the span that woke it.
+    wake: detached((queue) => {
       for (const id of workers.get(queue) ?? []) base.boss.notifyWorker(id)
-    },
+    }),
   }
   await createQueues(ctx.boss, stageAttempts)
   for (const stage of STAGES) {
@@ -103,6 +110,7 @@ export async function startPipeline(
 
 async function runStage(ctx: PipelineContext, stage: Stage, job: StageJob, signal: AbortSignal) {
   const started = performance.now()
+  annotateJob(job.batchId, stage.name)
   ctx.lifecycle.emit('stage:started', { batchId: job.batchId, stage: stage.name })
   try {
     await stage.run(ctx, job, signal)
@@ -110,6 +118,7 @@ async function runStage(ctx: PipelineContext, stage: Stage, job: StageJob, signa
       batchId: job.batchId,
       stage: stage.name,
       ms: performance.now() - started,
+      traceId: activeTraceId(),
     })
   } catch (error) {
     await recordStageError(ctx, job.batchId, stage.name, error)
@@ -129,7 +138,12 @@ async function retryBatch(ctx: PipelineContext, batchId: string) {
   const stage = await ctx.db.transaction(async (tx) => {
     const reopened = await reopenBatch(tx, batchId)
     const queue = reopened ? queueOf(reopened) : undefined
-    if (queue) await ctx.boss.send(queue, { batchId, poll: 0 }, { db: tx.boss })
+    // In the batch's trace, not the admin request's.
+    const traceparent = queue && tracingOn() ? await batchTraceContext(tx, batchId) : undefined
+    if (queue)
+      await inTraceparent(traceparent, () =>
+        ctx.boss.send(queue, { batchId, poll: 0 }, { db: tx.boss }),
+      )
     return reopened
   })
   const queue = stage ? queueOf(stage) : undefined

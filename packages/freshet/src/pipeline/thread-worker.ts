@@ -4,11 +4,16 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Config } from '../config/schema.ts'
-import { openPostgres } from '../store/postgres.ts'
-import { buildPipeline } from './build.ts'
+import { startTracing, stopTracing } from '../observability/tracing.ts'
 import { createLifecycle, LIFECYCLE_EVENT_NAMES } from './lifecycle.ts'
 import { createNudgeGate } from './nudge-gate.ts'
 import type { FromPipelineThread, ToPipelineThread } from './thread.ts'
+
+// This thread's own SDK (spans made here are exported from here), started before pg and the
+// AWS SDK are loaded, so their instrumentations patch this thread's copies.
+await startTracing()
+const { openPostgres } = await import('../store/postgres.ts')
+const { buildPipeline } = await import('./build.ts')
 
 const port = parentPort
 const { config, nudgeGate } = workerData as { config: Config; nudgeGate: SharedArrayBuffer }
@@ -62,6 +67,7 @@ port.on('message', async (message: ToPipelineThread) => {
   if (message.type === 'stop') {
     await built.stop()
     await db.close()
+    await stopTracing()
     post({ type: 'stopped' })
     port.close()
   }

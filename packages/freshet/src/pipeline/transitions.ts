@@ -1,4 +1,5 @@
 import type { BatchStatus } from '../core/domain.ts'
+import { activeTraceId } from '../observability/spans.ts'
 import { advanceBatch, failBatch, getBatch, getBatchState } from '../store/batches.ts'
 import type { Db } from '../store/db.ts'
 import { eventsOfBatch } from '../store/events.ts'
@@ -77,6 +78,7 @@ async function announceFinished(
     ids: events.map((e) => e.id),
     sources,
     ms,
+    traceId: activeTraceId(),
   })
 }
 

@@ -34,6 +34,8 @@ export interface BatchRow {
   error: string | null
   cdn_started_at: Date | null
   finished_at: Date | null
+  /** The batch's span as a W3C `traceparent`, when tracing was on. */
+  trace_context: string | null
 }
 
 const waiting = `status IN ('received', 'scheduled')`
@@ -121,7 +123,8 @@ export type BatchState = Omit<BatchRow, 'plan'>
 
 export async function getBatchState(db: Db, id: string): Promise<BatchState | undefined> {
   const rows = await db.query<BatchState>(
-    `SELECT id, created_at, status, stages, failed_stage, error, cdn_started_at, finished_at
+    `SELECT id, created_at, status, stages, failed_stage, error, cdn_started_at, finished_at,
+            trace_context
      FROM batches WHERE id = $1`,
     [id],
   )

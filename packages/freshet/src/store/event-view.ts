@@ -4,16 +4,34 @@ import { listDeliveries } from './deliveries.ts'
 import { type EventRow, getEvent } from './events.ts'
 import { listInvalidations } from './invalidations.ts'
 
-/** An event as the API and the web page show it: from webhook to Completed. */
-export async function eventView(db: Db, id: string) {
+/** The trace id in a stored W3C `traceparent` (`00-<trace id>-<span id>-<flags>`). */
+export function traceIdOf(traceparent: string | null): string | null {
+  const id = traceparent?.split('-')[1]
+  return id && /^[0-9a-f]{32}$/.test(id) && !/^0+$/.test(id) ? id : null
+}
+
+/**
+ * An event as the API and the web page show it: from webhook to Completed. `traceUrl`: a link
+ * template for its trace (`{traceId}` is replaced), e.g. a Grafana or Jaeger search.
+ */
+export async function eventView(
+  db: Db,
+  id: string,
+  options: { traceUrl?: string | undefined } = {},
+) {
   const event = await getEvent(db, id)
   if (!event) return undefined
   const batch = event.batch_id ? await getBatch(db, event.batch_id) : undefined
   const [pods, invalidations] = batch
     ? await Promise.all([listDeliveries(db, batch.id), listInvalidations(db, batch.id)])
     : [[], []]
+  const summary = eventSummary(event)
   return {
-    ...eventSummary(event),
+    ...summary,
+    traceUrl:
+      summary.traceId && options.traceUrl
+        ? options.traceUrl.replaceAll('{traceId}', summary.traceId)
+        : null,
     changes: event.changes,
     scheduled: scheduledBy(event),
     batch: batch ? batchSummary(batch) : null,
@@ -70,6 +88,8 @@ export function eventSummary(event: EventRow) {
     bodyDigest: event.body_digest,
     batchId: event.batch_id,
     error: event.error,
+    /** The trace of its webhook and stages, when tracing was on (OpenTelemetry). */
+    traceId: traceIdOf(event.trace_context),
     /** Why freshet made the event itself (reconciliation), from its first change that says. */
     reason: reasonOf(event),
   }

@@ -5,6 +5,7 @@ import { parentEdgesMigration } from './parent-edges.ts'
 import { reconcileCursorsMigration } from './reconcile.ts'
 import { catchUpMigration } from './replay.ts'
 import { seenSignaturesMigration } from './seen-signatures.ts'
+import { traceContextMigration } from './trace-context.ts'
 
 export type { MigrationLike as Migration } from './migration-rules.ts'
 
@@ -120,6 +121,7 @@ export const migrations: Migration[] = [
       CREATE INDEX batches_plan_tags ON batches USING gin ((plan -> 'tags') jsonb_path_ops);
     `,
   },
+  traceContextMigration,
 ]
 
 /**

@@ -93,7 +93,18 @@ function received(view: EventView): Content {
     view.reason ? h('p', { class: 'reason' }, `Reason: ${view.reason}`) : null,
     h('ul', { class: 'changes' }, ...view.changes.map((change) => h('li', {}, describe(change)))),
     h('p', { class: 'muted small' }, `Body ${view.bodyDigest}`),
+    trace(view),
   ]
+}
+
+/** The event's OpenTelemetry trace: a link when FRESHET_TRACE_URL gives a template. */
+function trace(view: EventView): Child {
+  if (!view.traceId) return null
+  const id = h('code', {}, view.traceId)
+  const link = view.traceUrl?.match(/^https?:\/\//)
+    ? h('a', { href: view.traceUrl, target: '_blank', rel: 'noopener' }, id)
+    : id
+  return h('p', { class: 'muted small trace' }, 'Trace ', link)
 }
 
 function describe(change: EventView['changes'][number]): string {
