@@ -142,7 +142,7 @@ describe('the CLI, against a running freshet', () => {
     expect(printed.at(-1)).toEqual({
       id,
       status: 'completed',
-      pods: { confirmed: 3, total: 3 },
+      pods: { confirmed: 3, skipped: 0, total: 3 },
       invalidations: { completed: 1, total: 1 },
       error: null,
     })
