@@ -15,6 +15,8 @@ export interface BatchRow {
       skipped?: string
       /** cdn: plan entries a target was not sent, and why (tags without cache tags, say). */
       notSent?: { target: string; value: string; reason: string }[]
+      /** cdn: each distribution's widening decision (`items` when widened), see store/widening.ts. */
+      widen?: Record<string, { items?: string[] }>
     }
   >
   failed_stage: string | null
