@@ -81,6 +81,8 @@ interface Row {
   invalidations: number
   wildcards: number
   widened: number
+  /** The plan notes of the first batch widened. */
+  notes: string[]
 }
 
 /**
@@ -190,6 +192,11 @@ async function run(mode: 'off' | 'on'): Promise<Row> {
       `SELECT count(*) AS n FROM batches WHERE stages -> 'cdn' -> 'widen' -> $1 ? 'items'`,
       [DIST],
     )
+    const [example] = await service.db.query<{ notes: { message: string }[] }>(
+      `SELECT plan -> 'notes' AS notes FROM batches
+       WHERE stages -> 'cdn' -> 'widen' -> $1 ? 'items' ORDER BY created_at LIMIT 1`,
+      [DIST],
+    )
     const items = (cloudfront.distributions.get(DIST)?.invalidations ?? []).flatMap((i) => i.items)
     return {
       mode: `widening ${mode}`,
@@ -205,6 +212,7 @@ async function run(mode: 'off' | 'on'): Promise<Row> {
       invalidations: cloudfront.stats.invalidationsCreated,
       wildcards: items.filter((i) => i.endsWith('*')).length,
       widened: Number(widened?.n ?? 0),
+      notes: (example?.notes ?? []).map((n) => n.message),
       ...(load.unexpected && Object.keys(load.unexpected).length > 0
         ? { mode: `widening ${mode} (refused: ${JSON.stringify(load.unexpected)})` }
         : {}),
@@ -241,6 +249,9 @@ console.log(
     `p50/p99 by nearest rank over every webhook.\n`,
 )
 console.log(table(rows))
+for (const row of rows)
+  if (row.notes.length > 0)
+    console.log(`\nFirst widened batch (${row.mode}):\n${row.notes.join('\n')}`)
 
 // Everything measured is closed; end without waiting on idle keep-alive timers.
 process.exit(0)

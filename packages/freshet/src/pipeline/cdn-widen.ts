@@ -7,6 +7,7 @@ import { completionEstimate, loadAhead, widen } from '../core/widen.ts'
 import type { BatchRow } from '../store/batches.ts'
 import { listInvalidations } from '../store/invalidations.ts'
 import { recordWidening, waitingAhead } from '../store/widening.ts'
+import { currentLoad } from '../targets/submit.ts'
 import type { CdnDistribution, PipelineContext } from './context.ts'
 
 const TARGET_NAMES: Record<string, string> = { cloudfront: 'CloudFront' }
@@ -26,7 +27,7 @@ export async function itemsToSend(
   // Sent before the decision was kept (a version without widening, say): keep sending that.
   const sent = await listInvalidations(ctx.db, batch.id)
   if (sent.some((row) => row.distribution_id === target.distributionId)) return items
-  const inProgress = target.load ? await target.load(signal) : { paths: 0, wildcards: 0 }
+  const inProgress = await currentLoad(target, signal)
   const waiting = await waitingAhead(ctx.db, batch.id, target.distributionId)
   const result = widen({
     items,
