@@ -100,7 +100,7 @@ describe('widen', () => {
     expect(refused.items).not.toContain('/*')
     expect(refused.items).toContain('/a/*')
     expect(refused.notes[0]?.level).toBe('warn')
-    expect(refused.notes[0]?.message).toContain('allowSiteWide is off')
+    expect(refused.notes[0]?.message).toContain('a site-wide purge is not allowed (allowSiteWide)')
     const allowed = widen({ ...base, items: [...items, '#t'], ahead, allowSiteWide: true })
     expect(allowed.items).toEqual(['/*'])
     expect(allowed.notes.map((n) => n.message).join('\n')).toContain('purges the whole site')
@@ -191,12 +191,16 @@ describe('completionEstimate and loadAhead', () => {
     expect(completionEstimate([15, 14, 40])).toBe(15)
   })
 
-  it('adds what waiting batches still have to send to what is in progress', () => {
+  it('adds what waiting batches still have to send, in whole chunks, to what is in progress', () => {
     const waiting = [
       { widened: null, planned: 5000, submitted: 3000 },
       { widened: ['/a/*', '/b/*', '/c'], planned: 9000, submitted: 0 },
       { widened: ['/d/*'], planned: 10, submitted: 1 },
     ]
-    expect(loadAhead({ paths: 2500, wildcards: 4 }, waiting)).toEqual({ paths: 4501, wildcards: 6 })
+    // Each batch's rest in whole chunks: 2,000 → 3,000; 2 → 3,000; 0 → 0.
+    expect(loadAhead({ paths: 2500, wildcards: 4 }, waiting, cloudFrontLimits)).toEqual({
+      paths: 8500,
+      wildcards: 6,
+    })
   })
 })

@@ -184,26 +184,27 @@ function mergeFolder(
   return { folder, members }
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US')
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 })
 
 function summaryNote(input: WidenInput, result: Omit<WidenResult, 'notes'>): WidenNote {
   const name = input.targetName ?? 'the CDN'
   const { limits, ahead } = input
-  const fits = result.widenedSeconds + (input.elapsedSeconds ?? 0) <= input.maxDelaySeconds
+  const elapsed = input.elapsedSeconds ?? 0
+  const fits = result.widenedSeconds + elapsed <= input.maxDelaySeconds
   const replaced = result.groups.reduce((sum, g) => sum + g.replaced, 0)
   const outcome = fits
-    ? `about ${fmt(result.widenedSeconds)} s now`
-    : `still about ${fmt(result.widenedSeconds)} s` +
-      (input.allowSiteWide ? '' : '; a site-wide purge would fit but allowSiteWide is off')
+    ? `about ${fmt(result.widenedSeconds + elapsed)} s now`
+    : `still about ${fmt(result.widenedSeconds + elapsed)} s` +
+      (input.allowSiteWide ? '' : '; a site-wide purge is not allowed (allowSiteWide)')
   return {
     level: fits ? 'info' : 'warn',
     message:
       `${name}: ${fmt(loadOf(input.items).paths)} paths behind ${fmt(ahead.paths)} paths and ` +
-      `${fmt(ahead.wildcards)} wildcards in progress or waiting would take about ` +
-      `${fmt(result.estimatedSeconds)} s (${fmt(limits.maxPaths)} paths and ` +
-      `${fmt(limits.maxWildcards)} wildcards in progress, ${fmt(input.completionSeconds)} s each); ` +
-      `widened ${fmt(replaced)} items into ${result.groups.length} wildcard(s) to fit within ` +
-      `maxDelaySeconds ${fmt(input.maxDelaySeconds)}: ${outcome}`,
+      `${fmt(ahead.wildcards)} wildcards in progress or waiting would be Completed about ` +
+      `${fmt(result.estimatedSeconds + elapsed)} s after the batch formed (${fmt(elapsed)} s so far; ` +
+      `${fmt(limits.maxPaths)} paths and ${fmt(limits.maxWildcards)} wildcards in progress, ` +
+      `about ${fmt(input.completionSeconds)} s each); widened ${fmt(replaced)} items into ` +
+      `${result.groups.length} wildcard(s) to fit within maxDelaySeconds ${fmt(input.maxDelaySeconds)}: ${outcome}`,
   }
 }
 
@@ -318,15 +319,25 @@ export interface WaitingLoad {
   submitted: number
 }
 
-/** The load ahead of a batch: what is in progress, plus what batches before it still send. */
-export function loadAhead(inProgress: CdnLoad, waiting: readonly WaitingLoad[]): CdnLoad {
+/**
+ * The load ahead of a batch: what is in progress, plus what batches before it still send, each
+ * rounded up to whole chunks. A chunk waits until it fits beside what is in progress, so a
+ * batch's last, partial chunk rarely shares its wave with the next batch's full one (5,000
+ * paths go as 3,000 + 2,000, and a 2,000 beside a 3,000 does not fit).
+ */
+export function loadAhead(
+  inProgress: CdnLoad,
+  waiting: readonly WaitingLoad[],
+  limits: CdnLimits,
+): CdnLoad {
   let { paths, wildcards } = inProgress
+  const whole = (n: number) => Math.ceil(n / limits.maxPaths) * limits.maxPaths
   for (const batch of waiting) {
     if (batch.widened) {
       const load = loadOf(batch.widened)
-      paths += Math.max(0, load.paths - batch.submitted)
+      paths += whole(Math.max(0, load.paths - batch.submitted))
       if (batch.submitted === 0) wildcards += load.wildcards
-    } else paths += Math.max(0, batch.planned - batch.submitted)
+    } else paths += whole(Math.max(0, batch.planned - batch.submitted))
   }
   return { paths, wildcards }
 }

@@ -32,7 +32,7 @@ export async function itemsToSend(
   const result = widen({
     items,
     limits: target.limits,
-    ahead: loadAhead(inProgress, waiting),
+    ahead: loadAhead(inProgress, waiting, target.limits),
     completionSeconds: completionEstimate(widening.completions),
     maxDelaySeconds: widening.maxDelaySeconds,
     elapsedSeconds: Math.max(0, (ctx.now().getTime() - batch.created_at.getTime()) / 1000),
