@@ -94,6 +94,11 @@ function membersUnder(folder: string, loose: readonly string[]): string[] {
   return loose.filter((item) => prefixOf(item).startsWith(folder))
 }
 
+function without(items: readonly string[], gone: readonly string[]): string[] {
+  const set = new Set(gone)
+  return items.filter((i) => !set.has(i))
+}
+
 interface Budget {
   paths: number
   wildcards: number
@@ -117,7 +122,7 @@ function group(items: readonly string[], budget: Budget) {
       const best = bestFolder(loose)
       if (best) {
         groups.push(best)
-        loose = loose.filter((i) => !best.members.includes(i))
+        loose = without(loose, best.members)
         continue
       }
     }
@@ -129,7 +134,7 @@ function group(items: readonly string[], budget: Budget) {
       )
       if (!merged) break
       groups = [...groups.filter((g) => !g.folder.startsWith(merged.folder)), merged]
-      loose = loose.filter((i) => !merged.members.includes(i))
+      loose = without(loose, merged.members)
       continue
     }
     break
