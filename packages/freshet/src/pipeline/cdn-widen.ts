@@ -3,7 +3,8 @@
  * distribution, decides, and keeps the decision before anything is sent, so a retried stage
  * sends the same items under the same CallerReferences.
  */
-import { completionEstimate, loadAhead, widen } from '../core/widen.ts'
+import { loadOf } from '../core/cdn-chunks.ts'
+import { completionEstimate, estimateSeconds, loadAhead, widen } from '../core/widen.ts'
 import type { BatchRow } from '../store/batches.ts'
 import { listInvalidations } from '../store/invalidations.ts'
 import { recordWidening, waitingAhead } from '../store/widening.ts'
@@ -27,15 +28,28 @@ export async function itemsToSend(
   // Sent before the decision was kept (a version without widening, say): keep sending that.
   const sent = await listInvalidations(ctx.db, batch.id)
   if (sent.some((row) => row.distribution_id === target.distributionId)) return items
-  const inProgress = await currentLoad(target, signal)
   const waiting = await waitingAhead(ctx.db, batch.id, target.distributionId)
+  const { limits } = target
+  const completionSeconds = completionEstimate(widening.completions)
+  const elapsedSeconds = Math.max(0, (ctx.now().getTime() - batch.created_at.getTime()) / 1000)
+  // Fits even beside a full distribution: no need to ask what is in progress (a small
+  // publish stays at one CreateInvalidation and one GetInvalidation).
+  const full = { paths: limits.maxPaths, wildcards: limits.maxWildcards }
+  const worst = estimateSeconds(
+    loadAhead(full, waiting, limits),
+    loadOf(items),
+    limits,
+    completionSeconds,
+  )
+  const inProgress =
+    worst + elapsedSeconds <= widening.maxDelaySeconds ? full : await currentLoad(target, signal)
   const result = widen({
     items,
-    limits: target.limits,
-    ahead: loadAhead(inProgress, waiting, target.limits),
-    completionSeconds: completionEstimate(widening.completions),
+    limits,
+    ahead: loadAhead(inProgress, waiting, limits),
+    completionSeconds,
     maxDelaySeconds: widening.maxDelaySeconds,
-    elapsedSeconds: Math.max(0, (ctx.now().getTime() - batch.created_at.getTime()) / 1000),
+    elapsedSeconds,
     allowSiteWide: widening.allowSiteWide,
     targetName: `${TARGET_NAMES[target.name] ?? target.name} ${target.distributionId}`,
   })
