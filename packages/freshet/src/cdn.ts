@@ -104,6 +104,13 @@ function createCloudFront(config: Config, lifecycle: Lifecycle) {
     pollInitialMs: options.pollInitialMs,
     pollMaxMs: options.pollMaxMs,
     deadlineMinutes: options.deadlineMinutes,
+    widening: options.widen
+      ? {
+          maxDelaySeconds: options.maxDelaySeconds,
+          allowSiteWide: options.allowSiteWide,
+          completions: [],
+        }
+      : undefined,
   }))
   return { distributions, close: () => client.destroy() }
 }

@@ -61,7 +61,15 @@ describe('CloudFront through the pipeline: one distribution', () => {
           retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20, timeoutMs: 30_000 },
           stageAttempts: 2,
         },
-        cdn: { cloudfront: { distributionId: DISTRIBUTION, pollInitialMs: 50, pollMaxMs: 200 } },
+        // Widening off: these tests are about chunking under the limits (see widening.e2e.test.ts).
+        cdn: {
+          cloudfront: {
+            distributionId: DISTRIBUTION,
+            pollInitialMs: 50,
+            pollMaxMs: 200,
+            widen: false,
+          },
+        },
         // Wide enough that two 10,000-path webhooks sent together land in one batch.
         planner: { coalesce: { windowMs: 400, maxWaitMs: 3000 } },
       },

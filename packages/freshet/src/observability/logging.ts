@@ -39,6 +39,7 @@ export function logLifecycle(lifecycle: Lifecycle, log: Logger) {
   )
   lifecycle.on('cdn:created', (e) => log.info(e, 'CDN invalidation created'))
   lifecycle.on('cdn:completed', (e) => log.info(e, 'CDN invalidation completed'))
+  lifecycle.on('cdn:widened', (e) => log.warn(e, 'CDN paths widened to fit maxDelaySeconds'))
   lifecycle.on('batch:completed', (e) => log.info(e, 'batch completed'))
   lifecycle.on('batch:failed', (e) => log.error(e, 'batch failed'))
   lifecycle.on('request:aborted', (e) =>

@@ -88,6 +88,12 @@ export function createMetrics(
     labelNames: ['distribution'],
     registers,
   })
+  const widened = new Counter({
+    name: 'freshet_cdn_widened_batches_total',
+    help: 'Batches whose paths were widened into wildcards to fit cdn.<target>.maxDelaySeconds, by distribution.',
+    labelNames: ['distribution'],
+    registers,
+  })
   const failures = new Counter({
     name: 'freshet_batches_failed_total',
     help: 'Batches that failed (retries exhausted or a permanent error), by the stage they failed at. Each batch counts once: a batch retried by hand that fails again is not counted again.',
@@ -120,6 +126,7 @@ export function createMetrics(
   lifecycle.on('pod:delivered', (e) => deliveries.inc({ outcome: e.status }))
   lifecycle.on('cdn:call', (e) => cdnCalls.inc({ operation: e.operation, outcome: e.outcome }))
   lifecycle.on('cdn:billed', (e) => billed.inc({ distribution: e.distributionId }, e.paths))
+  lifecycle.on('cdn:widened', (e) => widened.inc({ distribution: e.distributionId }))
   lifecycle.on('batch:failed', (e) => {
     if (e.first) failures.inc({ stage: e.stage })
   })

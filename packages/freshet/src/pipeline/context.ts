@@ -34,6 +34,15 @@ export interface CdnDistribution {
   pollInitialMs: number
   pollMaxMs: number
   deadlineMinutes: number
+  /** Widen a batch that cannot complete within `maxDelaySeconds` (targets with in-progress limits). */
+  widening?: CdnWidening | undefined
+}
+
+export interface CdnWidening {
+  maxDelaySeconds: number
+  allowSiteWide: boolean
+  /** Completion times observed (seconds, newest last), filled by the track stage. */
+  completions: number[]
 }
 
 export interface CoalesceOptions {

@@ -59,6 +59,8 @@ export interface LifecycleEvents {
   /** A newly recorded invalidation: CloudFront bills its items (not on a retry that found it). */
   'cdn:billed': [{ batchId: string; distributionId: string; paths: number }]
   'cdn:completed': [{ batchId: string; distributionId: string; invalidationId: string }]
+  /** A batch's paths were widened into wildcards to fit `maxDelaySeconds` (core/widen.ts). */
+  'cdn:widened': [{ batchId: string; distributionId: string; paths: number; items: number }]
   'batch:completed': [{ batchId: string; events: number; ms: number }]
   /** `first`: the batch had not failed before (a batch retried by hand can fail again). */
   'batch:failed': [{ batchId: string; stage: string; error: string; first: boolean }]
@@ -125,6 +127,7 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'cdn:created': true,
   'cdn:billed': true,
   'cdn:completed': true,
+  'cdn:widened': true,
   'batch:completed': true,
   'batch:failed': true,
   'events:finished': true,

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pollDelayMs } from '../core/cdn-chunks.ts'
 import { cdnItems } from '../core/cdn-items.ts'
-import { noteStage } from '../store/batches.ts'
+import { type BatchRow, noteStage } from '../store/batches.ts'
 import { markInvalidation, recordInvalidation } from '../store/invalidations.ts'
 import { checkInvalidations, submitInvalidations } from '../targets/submit.ts'
 import { CdnError } from '../targets/types.ts'
+import { itemsToSend } from './cdn-widen.ts'
 import type { CdnDistribution, PipelineContext } from './context.ts'
 import { stage } from './stages.ts'
 import { advance, fail, plannedBatchAt } from './transitions.ts'
@@ -30,7 +31,7 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
       const inLayer = ctx.cdn.filter((d) => d.target.layer === layer)
       const records: { distribution: CdnDistribution; ids: string[] }[] = []
       for (const distribution of inLayer) {
-        const submitted = await submit(ctx, batchId, distribution, plan, signal)
+        const submitted = await submit(ctx, batch, distribution, plan, signal)
         notSent.push(...submitted.notSent)
         records.push({ distribution, ids: submitted.open })
       }
@@ -55,13 +56,14 @@ interface NotSent {
 
 async function submit(
   ctx: PipelineContext,
-  batchId: string,
+  batch: BatchRow,
   distribution: CdnDistribution,
   plan: { paths: string[]; tags: string[] },
   signal: AbortSignal,
 ) {
   const { target } = distribution
-  const { items, notes } = cdnItems(plan, {
+  const batchId = batch.id
+  const { items: planned, notes } = cdnItems(plan, {
     tags: distribution.tags,
     edgeTags: distribution.edgeTags ?? false,
     rscVariants: distribution.rscVariants,
@@ -76,7 +78,8 @@ async function submit(
       reason: 'no cache tags configured',
     }))
   const open: string[] = []
-  if (items.length === 0) return { open, notSent }
+  if (planned.length === 0) return { open, notSent }
+  const items = await itemsToSend(ctx, batch, distribution, planned, signal)
   await submitInvalidations({
     target,
     batchId,

@@ -1,9 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pollDelayMs } from '../core/cdn-chunks.ts'
 import type { Db } from '../store/db.ts'
-import { listInvalidations, markInvalidation } from '../store/invalidations.ts'
+import {
+  type InvalidationRow,
+  listInvalidations,
+  markInvalidation,
+} from '../store/invalidations.ts'
 import { checkInvalidations } from '../targets/submit.ts'
-import type { PipelineContext } from './context.ts'
+import { observeCompletion } from './cdn-widen.ts'
+import type { CdnDistribution, PipelineContext } from './context.ts'
 import { type StageJob, stage } from './stages.ts'
 import { advance, batchAt, fail } from './transitions.ts'
 
@@ -77,7 +82,8 @@ async function pollOnce(
     (row) => row.status !== 'Completed',
   )
   const polled: PolledState[] = []
-  for (const { target } of ctx.cdn) {
+  for (const distribution of ctx.cdn) {
+    const { target } = distribution
     const mine = pending.filter(
       (row) => row.distribution_id === target.distributionId && row.invalidation_id,
     )
@@ -87,8 +93,23 @@ async function pollOnce(
       signal,
     )
     for (const state of states) polled.push({ distributionId: target.distributionId, ...state })
+    if (distribution.widening) observeCompleted(distribution, mine, states, ctx.now())
   }
   return polled
+}
+
+/** How long each invalidation now Completed took since it was created: for widening. */
+function observeCompleted(
+  distribution: CdnDistribution,
+  rows: InvalidationRow[],
+  states: { id: string; status: string }[],
+  now: Date,
+) {
+  for (const state of states) {
+    const row = rows.find((r) => r.invalidation_id === state.id)
+    if (state.status === 'Completed' && row)
+      observeCompletion(distribution, (now.getTime() - new Date(row.created_at).getTime()) / 1000)
+  }
 }
 
 async function markAll(db: Db, now: Date, batchId: string, states: PolledState[]) {

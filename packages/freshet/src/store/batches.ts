@@ -28,6 +28,8 @@ export interface BatchRow {
       notSent?: { target: string; value: string; reason: string }[]
       /** planning: the wait for the CMS's delivery CDN, when there was one. */
       readAfterPublish?: ReadAfterPublishRecord
+      /** cdn: each distribution's widening decision (`items` when widened), see store/widening.ts. */
+      widen?: Record<string, { items?: string[] }>
     }
   >
   failed_stage: string | null

@@ -191,3 +191,14 @@ export async function checkInvalidations(
   for (const id of ids) states.push(await withRetry(() => target.get(id, signal), retry, signal))
   return states
 }
+
+/** What the target has in progress (none, when it cannot tell), retrying what may pass. */
+export async function currentLoad(
+  target: CdnTarget,
+  signal: AbortSignal,
+  retry: RetryPolicy = defaultRetryPolicy,
+): Promise<CdnLoad> {
+  const readLoad = target.load?.bind(target)
+  if (!readLoad) return { paths: 0, wildcards: 0 }
+  return withRetry(() => readLoad(signal), retry, signal)
+}

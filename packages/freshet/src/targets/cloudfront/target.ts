@@ -64,6 +64,25 @@ export const cloudFrontOptions = z
       .describe(
         'When this many paths share a parent folder, purge <folder>/* instead (one billed path).',
       ),
+    widen: z
+      .boolean()
+      .default(true)
+      .describe(
+        'When a burst cannot complete within maxDelaySeconds under the in-progress limits, group its paths into folder wildcards (/articles/*), each a plan note saying why and what it costs, instead of queueing behind the limits.',
+      ),
+    maxDelaySeconds: z
+      .number()
+      .positive()
+      .default(120)
+      .describe(
+        'The longest a batch should take from its webhook to Completed; past it, paths are widened (widen).',
+      ),
+    allowSiteWide: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Widening may purge the whole site (/*) when no narrower set of wildcards fits. Off: the batch is widened as far as folders allow and may take longer.',
+      ),
     pollInitialMs: z
       .number()
       .int()
