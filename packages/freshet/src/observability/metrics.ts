@@ -24,6 +24,8 @@ export function createMetrics(
     now?: () => Date
     /** Trace ids as exemplars (tracing on): served as OpenMetrics, which alone carries them. */
     exemplars?: boolean
+    /** `cdn.cloudfront[].monthlyPathBudget`, by distribution id. */
+    pathBudgets?: Record<string, number>
   } = {},
 ) {
   const registry = new Registry()
@@ -142,7 +144,8 @@ export function createMetrics(
       histogram.observe({ labels, value, exemplarLabels: { trace_id: traceId } as LabelValues<T> })
     else histogram.observe(labels, value)
   }
-  if (options.db) observeStore(registry, options.db, options.now ?? (() => new Date()))
+  if (options.db)
+    observeStore(registry, options.db, options.now ?? (() => new Date()), options.pathBudgets)
 
   return { contentType: registry.contentType, render: () => registry.metrics(), registry }
 }
