@@ -64,27 +64,42 @@ export function createDistributions(
   return { distributions, close: cloudfront.close }
 }
 
+/** Counts one attempt of a CloudFront call: ok, or the error code the SDK deserialized. */
+async function counted<T>(
+  lifecycle: Lifecycle,
+  input: unknown,
+  commandName: string | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  const base = {
+    distributionId: (input as { DistributionId?: string }).DistributionId ?? '',
+    operation: String(commandName ?? 'unknown').replace(/Command$/, ''),
+  }
+  try {
+    const result = await attempt()
+    lifecycle.emit('cdn:call', { ...base, outcome: 'ok' })
+    return result
+  } catch (error) {
+    lifecycle.emit('cdn:call', { ...base, outcome: (error as Error).name || 'error' })
+    throw error
+  }
+}
+
 function createCloudFront(config: Config, lifecycle: Lifecycle) {
   const list = listOf(config.cdn?.cloudfront)
   if (list.length === 0) return { distributions: [], close: () => {} }
   // CloudFront is a global service whose API lives in us-east-1.
   const client = new CloudFrontClient({ region: process.env.AWS_REGION ?? 'us-east-1' })
   client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const base = {
-        distributionId: '',
-        operation: String(context.commandName ?? 'unknown').replace(/Command$/, ''),
-      }
-      try {
-        const result = await next(args)
-        lifecycle.emit('cdn:call', { ...base, outcome: 'ok' })
-        return result
-      } catch (error) {
-        lifecycle.emit('cdn:call', { ...base, outcome: (error as Error).name || 'error' })
-        throw error
-      }
+    (next, context) => (args) =>
+      counted(lifecycle, args.input, context.commandName, () => next(args)),
+    {
+      // Inside the SDK's retry loop (its retry middleware is at this step, priority high) and
+      // outside deserialize, so every attempt is counted with its error code.
+      step: 'finalizeRequest',
+      priority: 'low',
+      name: 'freshetCallMetrics',
     },
-    { step: 'initialize', name: 'freshetCallMetrics' },
   )
   const distributions: CdnDistribution[] = list.map((options) => ({
     target: cloudFrontTarget({

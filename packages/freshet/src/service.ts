@@ -104,7 +104,10 @@ export async function createService(
   // Kubernetes discovery outside a cluster without a kubeconfig: the discovery says it once (as a
   // pipeline error); /readyz stays false, as no pod can be found.
   const discoveryProblem = config.pods?.discovery.kubernetes ? kubeConfigProblem() : undefined
-  const metrics = createMetrics(lifecycle, { db, now, exemplars: tracingOn() })
+  const pathBudgets = Object.fromEntries(
+    [config.cdn?.cloudfront ?? []].flat().map((d) => [d.distributionId, d.monthlyPathBudget]),
+  )
+  const metrics = createMetrics(lifecycle, { db, now, exemplars: tracingOn(), pathBudgets })
   countCatchUps(lifecycle, metrics.registry)
   countReconciles(lifecycle, metrics.registry)
   const app = createApp({

@@ -223,6 +223,15 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     expect(labels.some((l) => l.startsWith(`${DISTRIBUTION} · chunk 0`))).toBe(true)
     for (const text of await page.locator('.wf-time').allTextContents())
       expect(text).toMatch(/^\+\d+(\.\d{3})? m?s, \d+(\.\d{3})? m?s$/)
+    // Each stage in two parts: in the queue, then at a worker.
+    for (const stage of ['planning', 'pods', 'cdn', 'tracking']) {
+      const bar = page.locator('.wf-row-stage', { hasText: stage })
+      expect(await bar.locator('.wf-queued').count(), stage).toBe(1)
+      expect(await bar.locator('.wf-working').count(), stage).toBe(1)
+      expect(await bar.locator('.wf-note').textContent(), stage).toMatch(
+        /^queued \d+(\.\d{3})? m?s, working \d+(\.\d{3})? m?s$/,
+      )
+    }
     // The harness's distribution names no cache-tag header: the tag is marked, not silently dropped.
     const tags = page.getByRole('table', { name: /^Tags/ })
     expect(await tags.textContent()).toContain(

@@ -188,3 +188,44 @@ describe('Prometheus scraping freshet, with its alert rules', () => {
     }
   })
 })
+
+/** promtool's rule unit tests: the paths alert follows each distribution's configured budget. */
+describe('FreshetCloudFrontPathsNearBudget, under promtool test rules', () => {
+  it('fires at 80 % of the budget each distribution exports, not of a fixed 1,000', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-promtool-'))
+    const tests = join(dir, 'budget.test.yaml')
+    // 900 paths: past 80 % of the default 1,000, well within a 5,000 budget.
+    const series = (name: string, distribution: string, value: number) =>
+      `      - series: '${name}{distribution="${distribution}"}'\n        values: '${value}x20'`
+    writeFileSync(
+      tests,
+      [
+        `rule_files: ['${RULES}']`,
+        'evaluation_interval: 1m',
+        'tests:',
+        '  - interval: 1m',
+        '    input_series:',
+        series('freshet_cloudfront_month_paths', 'EDEFAULT', 900),
+        series('freshet_cloudfront_month_path_budget', 'EDEFAULT', 1000),
+        series('freshet_cloudfront_month_paths', 'EBIG', 900),
+        series('freshet_cloudfront_month_path_budget', 'EBIG', 5000),
+        '    alert_rule_test:',
+        '      - eval_time: 5m',
+        '        alertname: FreshetCloudFrontPathsNearBudget',
+        '        exp_alerts:',
+        '          - exp_labels: { severity: info, distribution: EDEFAULT }',
+        '            exp_annotations:',
+        '              summary: "freshet: EDEFAULT sent 900 invalidation paths this month"',
+        '              description: CloudFront bills $0.005 a path past the first 1,000 each month.',
+        '',
+      ].join('\n'),
+    )
+    try {
+      execFileSync('promtool', ['test', 'rules', tests], { stdio: 'pipe' })
+    } catch (error) {
+      throw new Error(String((error as { stdout?: Buffer }).stdout ?? error))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -40,6 +40,24 @@ describe('/api/purges, /api/retries, /api/stream', () => {
     expect(none.purges).toEqual([])
   })
 
+  it('carries, for each stage that ran, when a worker picked its job up: queued before, working after', async () => {
+    const id = await accept({ paths: ['/picked/up'] })
+    const view = (await (await get(`/api/events/${id}`)).json()) as {
+      batch: {
+        stages: Record<string, { startedAt?: string; pickedUpAt?: string; endedAt?: string }>
+      }
+    }
+    const ran = Object.entries(view.batch.stages).filter(([, record]) => record.startedAt)
+    expect(ran.map(([name]) => name)).toContain('planning')
+    for (const [name, record] of ran) {
+      const [handedOff, picked, ended] = [record.startedAt, record.pickedUpAt, record.endedAt].map(
+        (iso) => Date.parse(iso ?? ''),
+      )
+      expect(picked, name).toBeGreaterThanOrEqual(handedOff ?? Number.NaN)
+      expect(picked, name).toBeLessThanOrEqual(ended ?? Number.NaN)
+    }
+  })
+
   it.each([
     ['neither path nor tag', '/api/purges'],
     ['both', '/api/purges?path=/a&tag=b'],

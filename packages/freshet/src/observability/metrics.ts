@@ -24,6 +24,8 @@ export function createMetrics(
     now?: () => Date
     /** Trace ids as exemplars (tracing on): served as OpenMetrics, which alone carries them. */
     exemplars?: boolean
+    /** `cdn.cloudfront[].monthlyPathBudget`, by distribution id. */
+    pathBudgets?: Record<string, number>
   } = {},
 ) {
   const registry = new Registry()
@@ -78,8 +80,8 @@ export function createMetrics(
   })
   const cdnCalls = new Counter({
     name: 'freshet_cloudfront_calls_total',
-    help: 'CloudFront API calls by operation and outcome (ok or the error code, e.g. Throttling).',
-    labelNames: ['operation', 'outcome'],
+    help: 'CloudFront API attempts (each retry of the SDK counts) by distribution, operation and outcome (ok or the error code, e.g. Throttling).',
+    labelNames: ['distribution', 'operation', 'outcome'],
     registers,
   })
   const billed = new Counter({
@@ -124,7 +126,9 @@ export function createMetrics(
   lifecycle.on('stage:ended', (e) => observe(stages, { stage: e.stage }, e.ms / 1000, e.traceId))
   lifecycle.on('stage:retrying', (e) => retries.inc({ stage: e.stage }))
   lifecycle.on('pod:delivered', (e) => deliveries.inc({ outcome: e.status }))
-  lifecycle.on('cdn:call', (e) => cdnCalls.inc({ operation: e.operation, outcome: e.outcome }))
+  lifecycle.on('cdn:call', (e) =>
+    cdnCalls.inc({ distribution: e.distributionId, operation: e.operation, outcome: e.outcome }),
+  )
   lifecycle.on('cdn:billed', (e) => billed.inc({ distribution: e.distributionId }, e.paths))
   lifecycle.on('cdn:widened', (e) => widened.inc({ distribution: e.distributionId }))
   lifecycle.on('batch:failed', (e) => {
@@ -140,7 +144,8 @@ export function createMetrics(
       histogram.observe({ labels, value, exemplarLabels: { trace_id: traceId } as LabelValues<T> })
     else histogram.observe(labels, value)
   }
-  if (options.db) observeStore(registry, options.db, options.now ?? (() => new Date()))
+  if (options.db)
+    observeStore(registry, options.db, options.now ?? (() => new Date()), options.pathBudgets)
 
   return { contentType: registry.contentType, render: () => registry.metrics(), registry }
 }

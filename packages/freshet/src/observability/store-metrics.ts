@@ -8,7 +8,12 @@ import { type Backlog, backlogAges, pathsSentSince } from '../store/observed.ts'
  * "the month's paths nearing a budget" needs, whichever replica did the work. A scrape that
  * cannot reach the store keeps the last values (readiness reports the store).
  */
-export function observeStore(registry: Registry, db: Db, now: () => Date) {
+export function observeStore(
+  registry: Registry,
+  db: Db,
+  now: () => Date,
+  pathBudgets: Record<string, number> = {},
+) {
   const registers = [registry]
   // Both age gauges come from one statement per scrape.
   let ages: { at: number; value: Promise<Backlog | undefined> } | undefined
@@ -54,4 +59,12 @@ export function observeStore(registry: Registry, db: Db, now: () => Date) {
     help: 'Paths CloudFront invalidates free per distribution per month.',
     registers,
   }).set(FREE_PATHS_PER_MONTH)
+  const budget = new Gauge({
+    name: 'freshet_cloudfront_month_path_budget',
+    help: 'Paths a calendar month budgeted for each distribution (cdn.cloudfront.monthlyPathBudget); the alert compares the month paths with it.',
+    labelNames: ['distribution'],
+    registers,
+  })
+  for (const [distribution, paths] of Object.entries(pathBudgets))
+    budget.set({ distribution }, paths)
 }

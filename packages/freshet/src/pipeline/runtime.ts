@@ -2,7 +2,7 @@ import { PgBoss } from 'pg-boss'
 import { STAGE_JOB, type StageAttempts } from '../core/retry-policy.ts'
 import { activeTraceId, annotateJob, detached, inTraceparent } from '../observability/spans.ts'
 import { tracingOn } from '../observability/tracing.ts'
-import { getBatchState, reopenBatch } from '../store/batches.ts'
+import { getBatchState, notePickedUp, reopenBatch } from '../store/batches.ts'
 import type { Db } from '../store/db.ts'
 import type { Accepted, NewEvent } from '../store/events.ts'
 import { batchTraceContext } from '../store/trace-context.ts'
@@ -113,6 +113,7 @@ async function runStage(ctx: PipelineContext, stage: Stage, job: StageJob, signa
   annotateJob(job.batchId, stage.name)
   ctx.lifecycle.emit('stage:started', { batchId: job.batchId, stage: stage.name })
   try {
+    await notePickedUp(ctx.db, job.batchId, stage.name, ctx.now())
     await stage.run(ctx, job, signal)
     ctx.lifecycle.emit('stage:ended', {
       batchId: job.batchId,

@@ -21,7 +21,10 @@ export interface BatchRow {
   stages: Record<
     string,
     {
+      /** When the previous stage handed the batch over (its job was queued). */
       startedAt?: string
+      /** When a worker first picked the stage's job up: queued before, working after. */
+      pickedUpAt?: string
       endedAt?: string
       skipped?: string
       /** cdn: plan entries a target was not sent, and why (tags without cache tags, say). */
@@ -216,6 +219,19 @@ export async function reopenBatch(db: Db, batchId: string): Promise<string | und
     [batchId],
   )
   return rows[0]?.failed_stage
+}
+
+/**
+ * Notes when a worker first picked up the stage's job (a tracking poll or a retry keeps the
+ * first), while the batch is still at that stage; a later poll writes nothing.
+ */
+export async function notePickedUp(db: Db, batchId: string, stage: string, now: Date) {
+  await db.query(
+    `UPDATE batches SET stages = stages || jsonb_build_object($2::text,
+       coalesce(stages -> $2, '{}'::jsonb) || jsonb_build_object('pickedUpAt', $3::text))
+     WHERE id = $1 AND status = $2 AND (stages -> $2 -> 'pickedUpAt') IS NULL`,
+    [batchId, stage, now.toISOString()],
+  )
 }
 
 /** Adds facts to a stage's record (what the cdn stage did not send, say), keeping the rest. */

@@ -50,11 +50,17 @@ describe.each(stores)('what /metrics reads from the store, on $name', (store) =>
       items: 7,
     })
     const now = () => new Date(start)
-    const metrics = createMetrics(createLifecycle(), { defaultMetrics: false, db, now })
+    const metrics = createMetrics(createLifecycle(), {
+      defaultMetrics: false,
+      db,
+      now,
+      pathBudgets: { E2GAUGE: 5000 },
+    })
     const text = await metrics.render()
     expect(text).toContain('freshet_backlog_oldest_event_age_seconds 30')
     expect(text).toContain('freshet_oldest_unfinished_event_age_seconds 30')
     expect(text).toContain('freshet_cloudfront_month_paths{distribution="E2GAUGE"} 7')
     expect(text).toContain('freshet_cloudfront_month_free_paths 1000')
+    expect(text).toContain('freshet_cloudfront_month_path_budget{distribution="E2GAUGE"} 5000')
   })
 })

@@ -100,6 +100,7 @@ tr.row-note td { padding-top: 0; font-size: 0.9rem; }
 .wf-done, .wf-confirmed, .wf-completed { background: var(--ok); }
 .wf-failed { background: var(--bad); }
 .wf-waiting, .wf-wait { background: var(--muted); }
+.wf-queued { background: repeating-linear-gradient(90deg, var(--muted) 0 3px, transparent 3px 6px); }
 .wf-running, .wf-inprogress { background: var(--busy); }
 .wf-retrying { background: repeating-linear-gradient(45deg, var(--warn) 0 4px, transparent 4px 8px); }
 .wf-time { white-space: nowrap; color: var(--muted); font-variant-numeric: tabular-nums; }

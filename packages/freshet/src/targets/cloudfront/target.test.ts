@@ -151,6 +151,7 @@ describe('cloudFrontOptions', () => {
       pollInitialMs: 1000,
       pollMaxMs: 10_000,
       deadlineMinutes: 15,
+      monthlyPathBudget: 1000,
     })
     for (const [key, schema] of Object.entries(cloudFrontOptions.shape)) {
       expect(schema.description, key).toBeTruthy()

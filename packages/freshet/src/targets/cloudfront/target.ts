@@ -100,6 +100,14 @@ export const cloudFrontOptions = z
       .positive()
       .default(15)
       .describe('An invalidation not Completed by then fails the batch (it can be retried).'),
+    monthlyPathBudget: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe(
+        'Paths a calendar month you budget for this distribution (CloudFront bills past 1,000 free ones). Exported as freshet_cloudfront_month_path_budget; the FreshetCloudFrontPathsNearBudget alert fires at 80 % of it.',
+      ),
   })
   .describe('One CloudFront distribution.')
 

@@ -1,7 +1,7 @@
 /**
- * One event as a waterfall, in milliseconds from its webhook: waiting to be batched, each stage,
- * each attempt of each pod, each CDN invalidation (by target name, whatever the CDN), and the
- * pods being retried right now (from the live stream). Every bar also reads as text.
+ * One event as a waterfall, in milliseconds from its webhook: waiting to be batched, each stage
+ * (queued, then working), each attempt of each pod, each CDN invalidation (by target name,
+ * whatever the CDN), and the pods being retried right now (from the live stream). Every bar also reads as text.
  */
 import { h } from './dom.ts'
 import { type EventView, pipelineStages } from './types.ts'
@@ -22,12 +22,14 @@ interface Bar {
   status: string
   from: number
   to: number | null
+  /** A stage's job picked up by a worker: the bar is drawn queued, then working. */
+  pickedUp?: number | null
   note?: string | undefined
 }
 
 export function renderWaterfall(view: EventView, live: LiveRetry[], now = Date.now()) {
   const t0 = Date.parse(view.receivedAt)
-  const bars = collect(view, live)
+  const bars = collect(view, live, now)
   const ends = bars.map((b) => b.to ?? now)
   const final = view.finishedAt ? Date.parse(view.finishedAt) : now
   const span = Math.max(1, Math.max(final, ...ends) - t0)
@@ -39,7 +41,7 @@ export function renderWaterfall(view: EventView, live: LiveRetry[], now = Date.n
   )
 }
 
-function collect(view: EventView, live: LiveRetry[]): Bar[] {
+function collect(view: EventView, live: LiveRetry[], now: number): Bar[] {
   const bars: Bar[] = []
   const batch = view.batch
   const t = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null)
@@ -68,7 +70,9 @@ function collect(view: EventView, live: LiveRetry[]): Bar[] {
     const failedHere = batch?.status === 'failed' && batch.failedStage === stage
     const to = t(record?.endedAt) ?? (failedHere ? t(batch?.finishedAt) : null)
     const status = failedHere ? 'failed' : to === null ? 'running' : 'done'
-    bars.push({ label: stage, kind: 'stage', status, from, to })
+    const pickedUp = t(record?.pickedUpAt)
+    const note = pickedUp === null ? undefined : split(from, pickedUp, to, now)
+    bars.push({ label: stage, kind: 'stage', status, from, to, pickedUp, note })
     if (stage === 'planning') waitForCms(bars, record?.readAfterPublish)
   }
   for (const pod of view.pods) {
@@ -112,6 +116,12 @@ function collect(view: EventView, live: LiveRetry[]): Bar[] {
   return bars
 }
 
+/** A stage's time in the queue, then at work, in milliseconds. */
+function split(from: number, pickedUp: number, to: number | null, now: number) {
+  const working = to === null ? `${ms(now - pickedUp)} so far` : ms(to - pickedUp)
+  return `queued ${ms(pickedUp - from)}, working ${working}`
+}
+
 type Stages = NonNullable<EventView['batch']>['stages']
 
 /** The plan stage's wait for the CMS's delivery CDN, as a bar of its own. */
@@ -134,15 +144,17 @@ function row(bar: Bar, t0: number, span: number, now: number) {
   const skipped = bar.status === 'skipped'
   const end = bar.to ?? now
   const track = h('span', { class: 'wf-track', 'aria-hidden': 'true' })
-  if (!skipped) {
-    const piece = h('span', {
-      class: `wf-bar wf-${bar.kind} wf-${bar.status.toLowerCase().replace(/[^a-z]/g, '')}`,
-    })
+  const place = (piece: HTMLElement, from: number, to: number) => {
     // Through the CSSOM: the page's policy forbids style attributes, not this.
-    piece.style.left = `${Math.min(99.5, ((bar.from - t0) / span) * 100)}%`
-    piece.style.width = `${Math.max(0.5, ((end - bar.from) / span) * 100)}%`
+    piece.style.left = `${Math.min(99.5, ((from - t0) / span) * 100)}%`
+    piece.style.width = `${Math.max(0.5, ((to - from) / span) * 100)}%`
     track.append(piece)
   }
+  const status = `wf-${bar.status.toLowerCase().replace(/[^a-z]/g, '')}`
+  if (!skipped && bar.pickedUp != null) {
+    place(h('span', { class: 'wf-bar wf-queued' }), bar.from, bar.pickedUp)
+    place(h('span', { class: `wf-bar wf-working ${status}` }), bar.pickedUp, end)
+  } else if (!skipped) place(h('span', { class: `wf-bar wf-${bar.kind} ${status}` }), bar.from, end)
   const when = skipped
     ? 'skipped'
     : `+${ms(bar.from - t0)}, ${bar.to === null ? `${ms(end - bar.from)} so far` : ms(bar.to - bar.from)}`
