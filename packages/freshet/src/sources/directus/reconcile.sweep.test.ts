@@ -82,8 +82,6 @@ const run = (o: Partial<DirectusReconcileOptions> = {}) =>
 const pageRequests = () =>
   cms.requests.filter((r) => new URLSearchParams(r.query).get('sort') === 'id').length
 const changed = () => events.map((e) => (e.changes[0] as ItemChange).id)
-const unindex = (id: string) =>
-  index().replace([{ source: 'directus', collection: 'pages', id, routes: [] }])
 
 /** Seeds the route index through the first sweep (3 runs: [1,2], [3,5], the end). */
 async function seed() {
