@@ -138,7 +138,11 @@ describe('Directus reconciliation, visible set in pages', () => {
     for (const pagesPerRun of [1, 2]) {
       cms.requests.length = 0
       await run({ pagesPerRun })
+      expect(pageRequests()).toBeGreaterThan(0)
       expect(pageRequests()).toBeLessThanOrEqual(pagesPerRun)
+      // No read of the whole collection (`limit=-1`): every request is a bounded page.
+      const limits = cms.requests.map((r) => Number(new URLSearchParams(r.query).get('limit')))
+      expect(limits.every((limit) => limit >= 1 && limit <= 500)).toBe(true)
     }
   })
 
