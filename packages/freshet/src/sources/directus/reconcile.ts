@@ -61,6 +61,7 @@ export interface ReconcileReport {
   events: string[]
   /** Items written to the route index by a first run. */
   seeded: number
+  /** Per collection: changed items read, visible ids read by the sweep, events made. */
   collections: { collection: string; changed: number; visible: number; made: number }[]
 }
 
@@ -173,11 +174,13 @@ async function reconcileCollection(
     })
     const top = latest[0]
     const at = top ? dated(top, field) : undefined
+    // The sweep's first: a crash between the two must not leave a cursor and a sweep that
+    // compares an empty route index (every page would look newly visible and be purged).
+    await saveCursor<Sweep>(o.db, sweepName(collection), { seeding: true })
     await saveCursor(o.db, cursorName, {
       at: (at ?? new Date(0)).toISOString(),
       id: idOf(top?.id) ?? '',
     })
-    await saveCursor<Sweep>(o.db, sweepName(collection), { seeding: true })
   } else {
     changed = await changedItems(o, { collection, rules, field, list, report, budget }, cursor)
   }
