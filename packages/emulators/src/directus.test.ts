@@ -110,4 +110,25 @@ describe('Directus emulator', () => {
     expect((await get('/items/articles/7')).status).toBe(503)
     expect((await get('/items/articles/7')).status).toBe(200)
   })
+  it('sorts and pages by primary key as SQL does: integers as numbers, strings as bytes', async () => {
+    const { cms, get } = emulator()
+    for (const id of [10, 9, 11, 2]) cms.graph.set('pages', { id, status: 'published' })
+    cms.graph.set('pages', { id: 12, status: null })
+    const ids = async (query: string) =>
+      ((await get(`/items/pages?fields=id&${query}`)).body.data as { id: unknown }[]).map(
+        (r) => r.id,
+      )
+    expect(await ids('sort=id&limit=2')).toEqual([2, 9])
+    expect(await ids('sort=-id&limit=2')).toEqual([12, 11])
+    expect(await ids('sort=id&limit=2&filter[id][_gt]=9')).toEqual([10, 11])
+    // A comparison with null is never true.
+    expect(await ids('sort=id&filter[status][_gt]=a')).toEqual([2, 9, 10, 11])
+    for (const id of ['b', 'B', 'ab', 'a']) cms.graph.set('tags', { id })
+    const tags = async (query: string) =>
+      ((await get(`/items/tags?fields=id&${query}`)).body.data as { id: unknown }[]).map(
+        (r) => r.id,
+      )
+    expect(await tags('sort=id')).toEqual(['B', 'a', 'ab', 'b'])
+    expect(await tags('sort=id&filter={"id":{"_gt":"a"}}')).toEqual(['ab', 'b'])
+  })
 })

@@ -4,8 +4,11 @@
  *
  * - `GET /items/{collection}/{id}?fields=…` → `{ data }`; a missing item (or collection) is
  *   **403 FORBIDDEN**, as Directus answers it, never 404;
- * - `GET /items/{collection}?filter[field][_in]=1,2&fields=…&limit=&page=` → `{ data: [...] }`
- *   (also `filter={json}`, and `SEARCH` with `{ query }` in the body for long id lists);
+ * - `GET /items/{collection}?filter[field][_in]=1,2&fields=…&limit=&page=&sort=a,-b` →
+ *   `{ data: [...] }` (also `filter={json}`, and `SEARCH` with `{ query }` in the body for long
+ *   id lists); `sort` orders by each field in turn, `-` descending, numbers as numbers, dates
+ *   as dates, other strings by code unit, as SQL sorts a column; `_gt`/`_lt` compare the same
+ *   way, so `filter[id][_gt]=…&sort=id` pages through a collection by primary key;
  * - `GET /relations` → `{ data: [{ collection, field, related_collection, meta }] }`, only the
  *   relations whose collections (`collection`, `related_collection`, every
  *   `one_allowed_collections`) the token may read, as Directus 12's `filterForbidden` does: a
@@ -54,7 +57,7 @@ export interface DirectusEmulatorOptions {
 }
 
 type Condition = { path: string[]; op: string; value: unknown }
-type Query = { fields: string[]; filter: Condition[]; limit: number; page: number }
+type Query = { fields: string[]; filter: Condition[]; limit: number; page: number; sort: string[] }
 
 const FORBIDDEN = {
   errors: [
@@ -188,11 +191,34 @@ const list = (value: unknown): string[] =>
 const has = (set: unknown, value: unknown) =>
   set instanceof Set ? set.has(String(value)) : list(set).includes(String(value))
 
-function test(actual: unknown, op: string, expected: unknown): boolean {
-  const values = Array.isArray(actual) ? actual : [actual]
-  // Numbers compare as numbers; dates (`2026-05-01T10:00:00Z`, what a publish sweep sends) as dates.
+/** Numbers as numbers, dates (`2026-05-01T10:00:00Z`) as dates, other strings by code unit. */
+function compare(a: unknown, b: unknown): number {
   const num = (v: unknown) =>
     typeof v === 'string' && Number.isNaN(Number(v)) ? Date.parse(v) : Number(v)
+  const [x, y] = [num(a), num(b)]
+  if (!Number.isNaN(x) && !Number.isNaN(y)) return x - y
+  const [s, t] = [String(a), String(b)]
+  return s < t ? -1 : s > t ? 1 : 0
+}
+
+/** Sorts by `sort` fields (`-` descending); null sorts first ascending, as SQLite does. */
+function sortItems(items: DirectusItem[], sort: string[]): DirectusItem[] {
+  const keys = sort.map((s) => (s.startsWith('-') ? { f: s.slice(1), dir: -1 } : { f: s, dir: 1 }))
+  const nil = (v: unknown) => v === null || v === undefined
+  return [...items].sort((a, b) => {
+    for (const { f, dir } of keys) {
+      const [x, y] = [a[f], b[f]]
+      const order = nil(x) || nil(y) ? Number(!nil(x)) - Number(!nil(y)) : compare(x, y)
+      if (order !== 0) return order * dir
+    }
+    return 0
+  })
+}
+
+function test(actual: unknown, op: string, expected: unknown): boolean {
+  const values = Array.isArray(actual) ? actual : [actual]
+  // SQL: a comparison with null is never true.
+  const present = (v: unknown) => v !== null && v !== undefined
   const one = (a: unknown): boolean => {
     switch (op) {
       case '_eq':
@@ -204,13 +230,13 @@ function test(actual: unknown, op: string, expected: unknown): boolean {
       case '_nin':
         return !has(expected, a)
       case '_gt':
-        return num(a) > num(expected)
+        return present(a) && compare(a, expected) > 0
       case '_gte':
-        return num(a) >= num(expected)
+        return present(a) && compare(a, expected) >= 0
       case '_lt':
-        return num(a) < num(expected)
+        return present(a) && compare(a, expected) < 0
       case '_lte':
-        return num(a) <= num(expected)
+        return present(a) && compare(a, expected) <= 0
       case '_null':
         return a === null || a === undefined
       case '_nnull':
@@ -267,7 +293,11 @@ function parseQuery(params: URLSearchParams, body?: Record<string, unknown>): Qu
   }
   const limit = Number(fromBody.limit ?? params.get('limit') ?? 100)
   const page = Number(fromBody.page ?? params.get('page') ?? 1)
-  return { fields, filter, limit, page }
+  const sortText = fromBody.sort ?? params.get('sort') ?? ''
+  const sort = list(sortText)
+    .map((f) => f.trim())
+    .filter(Boolean)
+  return { fields, filter, limit, page, sort }
 }
 
 export function createDirectusEmulator(options: DirectusEmulatorOptions) {
@@ -325,8 +355,11 @@ export function createDirectusEmulator(options: DirectusEmulatorOptions) {
     const items = graph.collections.get(collection)
     if (!items) return c.json(FORBIDDEN, 403)
     const query = parseQuery(new URL(c.req.url).searchParams, body)
-    const matching = [...items.values()].filter((item) =>
-      query.filter.every((cond) => matches(graph, collection, item, cond)),
+    const matching = sortItems(
+      [...items.values()].filter((item) =>
+        query.filter.every((cond) => matches(graph, collection, item, cond)),
+      ),
+      query.sort,
     )
     const start = query.limit < 0 ? 0 : (query.page - 1) * query.limit
     const page = query.limit < 0 ? matching : matching.slice(start, start + query.limit)

@@ -37,6 +37,14 @@ export const reconcileConfig = z
       .min(1)
       .default(500)
       .describe('Most changed items read per collection and run; the rest wait for the next run.'),
+    maxEventsPerRun: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe(
+        'Most events one Directus run makes, over all collections; the rest wait for the next run (the cursors stop before them).',
+      ),
     directus: z
       .strictObject({
         dateField: z
@@ -48,6 +56,23 @@ export const reconcileConfig = z
           .record(z.string(), z.string().min(1))
           .default({})
           .describe('Per collection, another change-date field, e.g. `{ pages: modified_on }`.'),
+        pageSize: z
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(1000)
+          .describe(
+            'Ids per page of the visible-set sweep (the items the routes show, by primary key, compared with the route index).',
+          ),
+        pagesPerRun: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe(
+            'Most visible-set pages read per collection and run; a full comparison of N items takes ceil(N / (pageSize × pagesPerRun)) runs.',
+          ),
       })
       .prefault({})
       .describe('Directus: items changed since the cursor, and the items the routes show.'),
@@ -127,6 +152,9 @@ function runSource(deps: ReconcileDeps, source: string, signal?: AbortSignal) {
       dateField: deps.config.directus.dateField,
       dateFields: deps.config.directus.dateFields,
       maxItems: deps.config.maxItemsPerRun,
+      pageSize: deps.config.directus.pageSize,
+      pagesPerRun: deps.config.directus.pagesPerRun,
+      maxEvents: deps.config.maxEventsPerRun,
       now: deps.now,
       accept: deps.accept,
       seed: deps.seed,

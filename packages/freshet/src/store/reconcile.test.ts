@@ -6,6 +6,7 @@ import { migrate } from './migrations.ts'
 import {
   coveredItems,
   coveredRevisions,
+  indexedItemsIn,
   knownCollections,
   readCursor,
   saveCursor,
@@ -130,5 +131,27 @@ describe.each(stores)('reconciliation store on $name', (store) => {
     const found = await knownCollections(db, 'contentful', ['p1', 'c1', 'gone'])
     expect(Object.fromEntries(found)).toEqual({ p1: ['page'], c1: ['cta'] })
     expect((await knownCollections(db, 'directus', ['p1'])).size).toBe(0)
+  })
+  it('reads the indexed ids in a range, integer keys as numbers, others as bytes', {
+    timeout: 120_000,
+  }, async () => {
+    db = (await store.open()).db
+    await migrate(db)
+    const ids = (collection: string, list: string[]) =>
+      db.query(
+        `INSERT INTO route_index (source, collection, item_id, locale, paths, tags, updated_at)
+         SELECT 'directus', $1, id, '', '{/x}', '{}', now() FROM unnest($2::text[]) AS t(id)`,
+        [collection, list],
+      )
+    await ids('pages', ['2', '9', '10', '11'])
+    await ids('posts', ['B', 'a', 'b', 'ab'])
+    const keys = async (collection: string, range: Parameters<typeof indexedItemsIn>[3]) =>
+      [...(await indexedItemsIn(db, 'directus', collection, range)).keys()].sort()
+    expect(await keys('pages', { after: '2', upTo: '10', numeric: true })).toEqual(['10', '9'])
+    expect(await keys('pages', { after: '10', numeric: true })).toEqual(['11'])
+    expect(await keys('pages', { upTo: '2', numeric: true })).toEqual(['2'])
+    expect(await keys('pages', { numeric: true })).toHaveLength(4)
+    // Byte order: 'B' < 'a' < 'ab' < 'b', whatever the database's collation.
+    expect(await keys('posts', { after: 'B', upTo: 'ab', numeric: false })).toEqual(['a', 'ab'])
   })
 })

@@ -60,6 +60,37 @@ export async function indexedItems(
   return new Map(rows.map((r) => [r.item_id, new Date(r.updated_at)]))
 }
 
+/** A range of a collection's primary keys, `(after, upTo]`; undefined ends are open. */
+export interface IdRange {
+  after?: string | undefined
+  upTo?: string | undefined
+  /** Integer keys compare as numbers (Directus sorts them so); others as bytes (`COLLATE "C"`). */
+  numeric: boolean
+}
+
+/** `indexedItems` for the ids in a range, in the order the CMS sorts its primary keys. */
+export async function indexedItemsIn(
+  db: Db,
+  source: string,
+  collection: string,
+  range: IdRange,
+): Promise<Map<string, Date>> {
+  // CASE guards the cast: a non-integer id in an integer-keyed collection is never in range.
+  const cmp = (op: string, param: string) =>
+    range.numeric
+      ? `CASE WHEN item_id ~ '^-?[0-9]+$' THEN item_id::numeric ${op} ${param}::numeric ELSE false END`
+      : `item_id COLLATE "C" ${op} ${param}::text COLLATE "C"`
+  const rows = await db.query<{ item_id: string; updated_at: Date }>(
+    `SELECT item_id, max(updated_at) AS updated_at FROM route_index
+     WHERE source = $1 AND collection = $2
+       AND ($3::text IS NULL OR ${cmp('>', '$3')})
+       AND ($4::text IS NULL OR ${cmp('<=', '$4')})
+     GROUP BY item_id`,
+    [source, collection, range.after ?? null, range.upTo ?? null],
+  )
+  return new Map(rows.map((r) => [r.item_id, new Date(r.updated_at)]))
+}
+
 export interface SeenItem {
   collection: string
   id: string
