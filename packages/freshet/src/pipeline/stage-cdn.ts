@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pollDelayMs } from '../core/cdn-chunks.ts'
-import { cdnItems } from '../core/cdn-items.ts'
+import { type CdnItemOptions, cdnItems } from '../core/cdn-items.ts'
 import { type BatchRow, noteStage } from '../store/batches.ts'
 import { markInvalidation, recordInvalidation } from '../store/invalidations.ts'
 import { checkInvalidations, submitInvalidations } from '../targets/submit.ts'
@@ -48,6 +48,16 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
   })
 }
 
+/** How a distribution's plan becomes its items: the same for every kind of layer. */
+export function cdnItemOptions(distribution: CdnDistribution): CdnItemOptions {
+  return {
+    tags: distribution.tags,
+    edgeTags: distribution.edgeTags ?? false,
+    rscVariants: distribution.rscVariants,
+    ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
+  }
+}
+
 interface NotSent {
   target: string
   value: string
@@ -63,12 +73,7 @@ async function submit(
 ) {
   const { target } = distribution
   const batchId = batch.id
-  const { items: planned, notes } = cdnItems(plan, {
-    tags: distribution.tags,
-    edgeTags: distribution.edgeTags ?? false,
-    rscVariants: distribution.rscVariants,
-    ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
-  })
+  const { items: planned, notes } = cdnItems(plan, cdnItemOptions(distribution))
   // Tags a target without cache tags never gets: the page marks them in the plan.
   const notSent = notes
     .filter((n) => n.reason === 'tags-unsupported')

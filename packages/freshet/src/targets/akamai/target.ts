@@ -9,6 +9,7 @@
 import EdgeGrid from 'akamai-edgegrid'
 import { z } from 'zod'
 import { isWildcardItem } from '../../core/cdn-chunks.ts'
+import { edgeTagsOption } from '../edge-tags.ts'
 import { callApi, underBase } from '../http-errors.ts'
 import { CdnError, type CdnTarget } from '../types.ts'
 
@@ -35,6 +36,7 @@ export const akamaiOptions = z
       .min(1)
       .describe('The site’s public origins; every path is purged under each.'),
     tags: z.boolean().default(true).describe('Purge by cache tag (Edge-Cache-Tag).'),
+    edgeTags: edgeTagsOption,
   })
   .describe('An Akamai property, through Fast Purge v3.')
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { isWildcardItem } from '../../core/cdn-chunks.ts'
+import { edgeTagsOption } from '../edge-tags.ts'
 import { callApi, groups, underBase } from '../http-errors.ts'
 import { CdnError, type CdnTarget } from '../types.ts'
 
@@ -22,6 +23,7 @@ export const cloudflareOptions = z
       .min(1)
       .describe('The site’s public origins; every path is purged under each.'),
     tags: z.boolean().default(true).describe('Purge tags (the site sends Cache-Tag).'),
+    edgeTags: edgeTagsOption,
     maxOperations: z
       .number()
       .int()
