@@ -1,4 +1,5 @@
 import { startCloudflareEmulator } from '@freshet/emulators/cloudflare'
+import { afterEach, describe, expect, it } from 'vitest'
 import { targetContract } from '../contract.ts'
 import { cloudflareLimits, cloudflareOptions, cloudflareTarget } from './target.ts'
 
@@ -17,9 +18,11 @@ targetContract(
         values.map((v) =>
           kind === 'files'
             ? v.slice(BASE.length)
-            : kind === 'prefixes'
-              ? `${v.slice('www.example.com'.length)}*`
-              : `#${v}`,
+            : kind === 'hosts'
+              ? '/*'
+              : kind === 'prefixes'
+                ? `${v.slice('www.example.com'.length)}*`
+                : `#${v}`,
         ),
       )
     return {
@@ -35,3 +38,31 @@ targetContract(
   },
   { tags: true, wildcards: true, tracked: false, idempotent: false, limits: cloudflareLimits },
 )
+
+describe('cloudflare: the whole site', () => {
+  let emulator: Awaited<ReturnType<typeof startCloudflareEmulator>> | undefined
+  afterEach(() => emulator?.close())
+
+  it('purges /* by hostname under an origin without a path, by prefix under one with a path', async () => {
+    emulator = await startCloudflareEmulator({ zoneId: ZONE, apiToken: 'good-token' })
+    const target = cloudflareTarget(
+      cloudflareOptions.parse({
+        zoneId: ZONE,
+        apiToken: 'good-token',
+        apiUrl: emulator.apiUrl,
+        baseUrls: [BASE, 'https://example.com', 'https://shop.example.com/eu'],
+      }),
+    )
+    const signal = new AbortController().signal
+    const state = await target.create({ callerReference: 'site', items: ['/*'] }, signal)
+    expect(state.status).toBe('Completed')
+    expect(emulator.purges).toEqual(
+      expect.arrayContaining([
+        { kind: 'hosts', values: ['www.example.com', 'example.com'] },
+        { kind: 'prefixes', values: ['shop.example.com/eu/'] },
+      ]),
+    )
+    expect(emulator.purges.length).toBe(2)
+    expect(emulator.stats.accepted).toBe(2)
+  })
+})
