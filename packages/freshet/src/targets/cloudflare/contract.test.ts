@@ -32,11 +32,23 @@ targetContract(
       accepted: () => emulator.stats.accepted,
       overLimit: () => emulator.stats.overLimit,
       throttleNext: (count) => emulator.faults.throttleNext(count),
+      throttling: {
+        retryAfterSeconds: emulator.faults.retryAfterSeconds,
+        sent: () => emulator.stats.throttled,
+        calls: () => emulator.faults.log,
+      },
       failNext: (count) => emulator.faults.failNext(count),
       teardown: () => emulator.close(),
     }
   },
-  { tags: true, wildcards: true, tracked: false, idempotent: false, limits: cloudflareLimits },
+  {
+    tags: true,
+    wildcards: true,
+    tracked: false,
+    idempotent: false,
+    retryAfter: true,
+    limits: cloudflareLimits,
+  },
 )
 
 describe('cloudflare: the whole site', () => {
