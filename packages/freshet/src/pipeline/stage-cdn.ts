@@ -48,6 +48,9 @@ export function cdnItemOptions(distribution: CdnDistribution): CdnItemOptions {
   return {
     tags: distribution.tags,
     edgeTags: distribution.edgeTags ?? false,
+    ...(distribution.target.edgeTag
+      ? { layerTag: distribution.target.edgeTag.bind(distribution.target) }
+      : {}),
     rscVariants: distribution.rscVariants,
     ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
   }

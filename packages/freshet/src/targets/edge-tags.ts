@@ -3,7 +3,8 @@ import { z } from 'zod'
 /**
  * One switch, the same on every target: the site tags its pages with `@freshet/next`'s
  * `layerTagHeaders`, which spells one list for every layer's header (Cache-Tag, Surrogate-Key,
- * Edge-Cache-Tag, xkey, CloudFront's), so every layer is purged with that spelling.
+ * Edge-Cache-Tag, xkey, CloudFront's), so every layer is purged with that spelling (through the
+ * target's `edgeTag` where its header narrows it further: Akamai).
  */
 export const edgeTagsOption = z
   .boolean()
