@@ -114,7 +114,10 @@ export async function startAkamaiEmulator(options: AkamaiEmulatorOptions) {
       stats.throttled += 1
       return new Response(JSON.stringify({ title: 'Rate Limit exceeded', status: 429 }), {
         status: 429,
-        headers: { 'retry-after': '1', 'content-type': 'application/problem+json' },
+        headers: {
+          'retry-after': String(faults.retryAfterSeconds),
+          'content-type': 'application/problem+json',
+        },
       })
     }
     if (fault === 'fail') return problem(503, 'Service Unavailable', 'try again')

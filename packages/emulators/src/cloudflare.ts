@@ -64,7 +64,13 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
             { code: 971, message: 'Please wait and consider throttling your request speed' },
           ],
         }),
-        { status: 429, headers: { 'retry-after': '1', 'content-type': 'application/json' } },
+        {
+          status: 429,
+          headers: {
+            'retry-after': String(faults.retryAfterSeconds),
+            'content-type': 'application/json',
+          },
+        },
       )
     }
     if (fault === 'fail') return fail(503, 10001, 'Service unavailable')

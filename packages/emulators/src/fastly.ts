@@ -40,7 +40,10 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions) {
       stats.throttled += 1
       return new Response(JSON.stringify({ msg: 'Too many requests' }), {
         status: 429,
-        headers: { 'retry-after': '1', 'content-type': 'application/json' },
+        headers: {
+          'retry-after': String(faults.retryAfterSeconds),
+          'content-type': 'application/json',
+        },
       })
     }
     if (fault === 'fail') return refuse(503, 'Service unavailable')

@@ -28,6 +28,7 @@ export function createDistributions(
     maxPathsInProgress: 1000,
     maxWildcardsInProgress: 100,
     tags: options.tags,
+    edgeTags: options.edgeTags,
     // The VCL purges every variant of a page (its `path:` key), ?_rsc=… included.
     rscVariants: false,
     ...immediate,
@@ -38,6 +39,7 @@ export function createDistributions(
     maxPathsInProgress: 1000,
     maxWildcardsInProgress: 1000,
     tags: options.tags,
+    edgeTags: options.edgeTags,
     rscVariants: false,
     ...immediate,
   }))
@@ -46,6 +48,7 @@ export function createDistributions(
     maxPathsInProgress: 256,
     maxWildcardsInProgress: 1,
     tags: options.tags,
+    edgeTags: options.edgeTags,
     rscVariants: false,
     ...immediate,
   }))
@@ -55,6 +58,7 @@ export function createDistributions(
     maxPathsInProgress: 500,
     maxWildcardsInProgress: 1,
     tags: options.tags,
+    edgeTags: options.edgeTags,
     rscVariants: false,
     ...immediate,
   }))

@@ -19,6 +19,7 @@ export {
 } from './cache-tag-header.ts'
 export { FORWARDED_HEADER } from './forward.ts'
 export {
+  akamaiTag,
   DEFAULT_CLOUDFRONT_TAG_HEADER,
   type LayerTagOptions,
   layerTagHeaders,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  akamaiTag,
   bucketTag,
   edgeTag,
   layerTagHeaders,
@@ -32,9 +33,23 @@ describe('tags every layer can read', () => {
     ).toEqual({
       'Cache-Tag': 'articles,articles:42',
       'Surrogate-Key': 'articles articles:42',
-      'Edge-Cache-Tag': 'articles,articles:42',
+      'Edge-Cache-Tag': `articles,${akamaiTag('articles:42')}`,
       xkey: 'articles articles:42',
       'x-amz-meta-tags': 'articles,articles:42',
     })
+  })
+
+  it('spells Edge-Cache-Tag within Akamai’s rules (no colons, at most 128 characters)', () => {
+    const tags = [
+      'Articles:42',
+      'x'.repeat(200),
+      'plain-tag',
+      ...Array.from({ length: 60 }, (_, i) => `t${i}`),
+    ]
+    const carried = layerTagHeaders(tags)['Edge-Cache-Tag']?.split(',') ?? []
+    expect(carried.length).toBe(objectTags(tags).length)
+    for (const tag of carried) expect(tag).toMatch(/^[A-Za-z0-9&'^\-$!`#%.+~_|]{1,128}$/)
+    expect(carried).toContain('plain-tag')
+    expect(akamaiTag('articles:42')).toMatch(/^h-[0-9a-f]{8}$/)
   })
 })

@@ -10,6 +10,9 @@
  *   it purges is what the object carries, whichever side of the cut the tag fell on.
  * - One header per layer: `Cache-Tag` (Cloudflare), `Surrogate-Key` (Fastly), `Edge-Cache-Tag`
  *   (Akamai), `xkey` (Varnish), and the header a CloudFront distribution names.
+ * - Akamai is narrower than CloudFront (at most 128 characters, RFC 7230 token characters but not
+ *   `:`, `*`, `@`…; a bad tag is dropped from the object without an error), so `Edge-Cache-Tag`
+ *   carries each tag of the list through `akamaiTag`, and freshet's Akamai target purges the same.
  */
 
 export const MAX_TAGS_ON_OBJECT = 50
@@ -37,6 +40,14 @@ export function edgeTag(tag: string): string {
   )
     return lower
   return `h:${fnv1a(tag)}`
+}
+
+// Akamai's allowed cache-tag characters (techdocs.akamai.com/purge-cache/docs/assign-cache-tags).
+const AKAMAI_TAG = /^[A-Za-z0-9&'^\-$!`#%.+~_|]{1,128}$/
+
+/** A tag of the list (already `edgeTag`-spelled) as Akamai's `Edge-Cache-Tag` can carry it. */
+export function akamaiTag(tag: string): string {
+  return AKAMAI_TAG.test(tag) ? tag : `h-${fnv1a(tag)}`
 }
 
 /** The bucket that carries a tag on objects with more tags than a layer keeps. */
@@ -73,7 +84,7 @@ export function layerTagHeaders(
   return {
     'Cache-Tag': commas,
     'Surrogate-Key': spaces,
-    'Edge-Cache-Tag': commas,
+    'Edge-Cache-Tag': list.map(akamaiTag).join(','),
     xkey: spaces,
     [options.cloudfrontHeader ?? DEFAULT_CLOUDFRONT_TAG_HEADER]: commas,
   }

@@ -9,6 +9,7 @@
 
 // Tag spelling both sides share (freshet purges what the site's objects carry).
 export {
+  akamaiTag,
   bucketTag,
   edgeTag,
   layerTagHeaders,

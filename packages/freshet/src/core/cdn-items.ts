@@ -35,6 +35,8 @@ export interface CdnItemOptions {
    * them (lower-case, long ones hashed) and the bucket that carries it on objects with over 50.
    */
   edgeTags?: boolean
+  /** With `edgeTags`: how this layer's header spells each of those tags (Akamai's is narrower). */
+  layerTag?: (tag: string) => string
 }
 
 export interface CdnItemNote {
@@ -187,7 +189,8 @@ function tagItems(
   notes: CdnItemNote[],
 ): string[] {
   const valid: string[] = []
-  const spelled = options.edgeTags ? tags.flatMap(purgeTagsFor) : tags
+  const layerTag = options.layerTag ?? ((tag: string) => tag)
+  const spelled = options.edgeTags ? tags.flatMap(purgeTagsFor).map(layerTag) : tags
   for (const tag of new Set(spelled)) {
     const problem = options.tags ? tagProblem(tag) : 'the distribution has no cache tags'
     if (problem === undefined) {

@@ -1,17 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { pollDelayMs } from '../core/cdn-chunks.ts'
-import { cdnItems } from '../core/cdn-items.ts'
+import { type CdnItemOptions, cdnItems } from '../core/cdn-items.ts'
 import { type BatchRow, noteStage } from '../store/batches.ts'
 import { markInvalidation, recordInvalidation } from '../store/invalidations.ts'
-import { checkInvalidations, submitInvalidations } from '../targets/submit.ts'
+import { submitInvalidations } from '../targets/submit.ts'
 import { CdnError } from '../targets/types.ts'
+import { inLayers, untilCompleted } from './cdn-layers.ts'
 import { itemsToSend } from './cdn-widen.ts'
 import type { CdnDistribution, PipelineContext } from './context.ts'
 import { stage } from './stages.ts'
 import { advance, fail, plannedBatchAt } from './transitions.ts'
 
 /**
- * cdn: only after every pod confirmed, layer by layer from the pods out. Each distribution gets the plan as chunks under its
+ * cdn: only after every pod confirmed, layer by layer from the pods out (`inLayers`). Each distribution gets the plan as chunks under its
  * limits; the CallerReference is derived from batch, distribution and chunk, so running this
  * again after a crash returns the invalidations already created instead of new ones.
  */
@@ -24,19 +23,15 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
   }
   const notSent: NotSent[] = []
   try {
-    // Inner layers first, each confirmed before the next layer out: an outer cache that refills
-    // from a stale inner one would keep the old page.
-    const layers = [...new Set(ctx.cdn.map((d) => d.target.layer))].sort((a, b) => a - b)
-    for (const [index, layer] of layers.entries()) {
-      const inLayer = ctx.cdn.filter((d) => d.target.layer === layer)
-      const records: { distribution: CdnDistribution; ids: string[] }[] = []
-      for (const distribution of inLayer) {
+    await inLayers(
+      ctx.cdn,
+      async (distribution) => {
         const submitted = await submit(ctx, batch, distribution, plan, signal)
         notSent.push(...submitted.notSent)
-        records.push({ distribution, ids: submitted.open })
-      }
-      if (index < layers.length - 1) await confirm(ctx, batchId, records, signal)
-    }
+        return submitted.open
+      },
+      (distribution, ids) => confirm(ctx, batchId, distribution, ids, signal),
+    )
   } catch (error) {
     if (error instanceof CdnError && !error.retryable)
       return fail(ctx, batchId, 'cdn', error.message)
@@ -46,6 +41,19 @@ export async function runCdnStage(ctx: PipelineContext, batchId: string, signal:
     job: { batchId, poll: 0 },
     ...(notSent.length > 0 ? { write: (tx) => noteStage(tx, batchId, 'cdn', { notSent }) } : {}),
   })
+}
+
+/** How a distribution's plan becomes its items: the same for every kind of layer. */
+export function cdnItemOptions(distribution: CdnDistribution): CdnItemOptions {
+  return {
+    tags: distribution.tags,
+    edgeTags: distribution.edgeTags ?? false,
+    ...(distribution.target.edgeTag
+      ? { layerTag: distribution.target.edgeTag.bind(distribution.target) }
+      : {}),
+    rscVariants: distribution.rscVariants,
+    ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
+  }
 }
 
 interface NotSent {
@@ -63,12 +71,7 @@ async function submit(
 ) {
   const { target } = distribution
   const batchId = batch.id
-  const { items: planned, notes } = cdnItems(plan, {
-    tags: distribution.tags,
-    edgeTags: distribution.edgeTags ?? false,
-    rscVariants: distribution.rscVariants,
-    ...(distribution.collapse ? { collapse: distribution.collapse } : {}),
-  })
+  const { items: planned, notes } = cdnItems(plan, cdnItemOptions(distribution))
   // Tags a target without cache tags never gets: the page marks them in the plan.
   const notSent = notes
     .filter((n) => n.reason === 'tags-unsupported')
@@ -120,31 +123,25 @@ async function submit(
 async function confirm(
   ctx: PipelineContext,
   batchId: string,
-  layer: { distribution: CdnDistribution; ids: string[] }[],
+  distribution: CdnDistribution,
+  ids: string[],
   signal: AbortSignal,
 ) {
-  for (const { distribution, ids } of layer) {
-    const { target } = distribution
-    const schedule = { initialMs: distribution.pollInitialMs, maxMs: distribution.pollMaxMs }
-    for (let poll = 0; ids.length > 0; poll++) {
-      const states = await checkInvalidations(target, ids, signal)
-      for (const state of states.filter((s) => s.status === 'Completed')) {
-        await markInvalidation(
-          ctx.db,
-          batchId,
-          target.distributionId,
-          state.id,
-          state.status,
-          ctx.now(),
-        )
-        ctx.lifecycle.emit('cdn:completed', {
-          batchId,
-          distributionId: target.distributionId,
-          invalidationId: state.id,
-        })
-        ids.splice(ids.indexOf(state.id), 1)
-      }
-      if (ids.length > 0) await sleep(pollDelayMs(poll, schedule), undefined, { signal })
-    }
-  }
+  const { target } = distribution
+  const schedule = { initialMs: distribution.pollInitialMs, maxMs: distribution.pollMaxMs }
+  await untilCompleted(target, ids, schedule, signal, async (state) => {
+    await markInvalidation(
+      ctx.db,
+      batchId,
+      target.distributionId,
+      state.id,
+      state.status,
+      ctx.now(),
+    )
+    ctx.lifecycle.emit('cdn:completed', {
+      batchId,
+      distributionId: target.distributionId,
+      invalidationId: state.id,
+    })
+  })
 }

@@ -26,6 +26,15 @@ export interface TargetFixture {
   throttleNext(count: number): void
   /** The next `count` calls meet a transient error of the layer (5xx or its own). */
   failNext(count: number): void
+  /**
+   * The layer's throttling as its emulator logs it (targets whose emulator answers 429 with
+   * `Retry-After`): the header's value, the 429s sent, and every call with its time.
+   */
+  throttling?: {
+    retryAfterSeconds: number
+    sent(): number
+    calls(): readonly { at: number; fault: string | undefined }[]
+  }
   /** Completes what is in progress (tracked targets). */
   complete?(): void
   teardown(): Promise<void>
@@ -40,6 +49,8 @@ export interface TargetFeatures {
   tracked: boolean
   /** A retried request (same CallerReference) returns the first invalidation, billed once. */
   idempotent: boolean
+  /** Its emulator answers 429 with `Retry-After` (the fixture gives `throttling`). */
+  retryAfter?: boolean
   /** The limits the target chunks under (per request, and in progress when tracked). */
   limits: CdnLimits
 }
@@ -70,6 +81,7 @@ export function targetContract(
   const tracked = features.tracked ? it : undefined
   const untracked = features.tracked ? undefined : it
   const idempotent = features.idempotent ? it : undefined
+  const retryAfter = features.retryAfter ? it : undefined
 
   describe(`target contract: ${name}`, () => {
     let fixture: TargetFixture
@@ -136,6 +148,23 @@ export function targetContract(
       expect(records.length).toBe(1)
       fixture.complete?.()
       expect(await fixture.purged()).toContain('/t')
+    })
+
+    retryAfter?.('waits at least the Retry-After the layer sent before retrying', async () => {
+      const throttling = fixture.throttling
+      if (!throttling) throw new Error('retryAfter: the fixture must give throttling')
+      const before = throttling.calls().length
+      const sent = throttling.sent()
+      fixture.throttleNext(1)
+      const records = await submit(fixture.target, 'retry-after', ['/w'])
+      expect(records.length).toBe(1)
+      expect(throttling.sent() - sent).toBe(1)
+      const [throttled, retried] = throttling.calls().slice(before)
+      expect(throttled?.fault).toBe('throttle')
+      expect(retried?.fault).toBeUndefined()
+      // A correctness bound (never earlier than asked), not a timing: 20 ms for clock granularity.
+      const gap = (retried?.at ?? 0) - (throttled?.at ?? 0)
+      expect(gap).toBeGreaterThanOrEqual(throttling.retryAfterSeconds * 1000 - 20)
     })
 
     it('retries its transient errors and never surfaces them', async () => {

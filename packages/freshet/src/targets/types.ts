@@ -45,6 +45,11 @@ export interface CdnTarget {
   readonly layer: number
   create(request: InvalidationRequest, signal: AbortSignal): Promise<InvalidationState>
   get(invalidationId: string, signal: AbortSignal): Promise<InvalidationState>
+  /**
+   * How this layer's header carries a tag spelled by `@freshet/next`'s `layerTagHeaders`, when the
+   * layer's rules are narrower than that spelling (Akamai: `akamaiTag`). Used with `edgeTags`.
+   */
+  edgeTag?(tag: string): string
   /** Paths and wildcards currently in progress, when the CDN can tell. */
   load?(signal: AbortSignal): Promise<CdnLoad>
 }

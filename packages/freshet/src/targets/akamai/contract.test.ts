@@ -44,13 +44,25 @@ targetContract(
       accepted: () => emulator.stats.accepted,
       overLimit: () => emulator.stats.overLimit,
       throttleNext: (count) => emulator.faults.throttleNext(count),
+      throttling: {
+        retryAfterSeconds: emulator.faults.retryAfterSeconds,
+        sent: () => emulator.stats.throttled,
+        calls: () => emulator.faults.log,
+      },
       failNext: (count) => emulator.faults.failNext(count),
       // Akamai reports no status: what completes an invalidation is its estimatedSeconds passing.
       complete: pass,
       teardown: () => emulator.close(),
     }
   },
-  { tags: true, wildcards: false, tracked: true, idempotent: false, limits: akamaiLimits },
+  {
+    tags: true,
+    wildcards: false,
+    tracked: true,
+    idempotent: false,
+    retryAfter: true,
+    limits: akamaiLimits,
+  },
 )
 
 describe('akamai specifics', () => {

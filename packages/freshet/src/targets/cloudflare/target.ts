@@ -1,11 +1,12 @@
 /**
  * The Cloudflare target: one zone through the v4 API's `purge_cache`. Paths are purged by URL
- * under each of `baseUrls` (`files`), wildcards by prefix (`prefixes`: host/path, no scheme),
- * tags by `tags`: one kind per request and at most `maxOperations` (100, the documented limit)
+ * under each of `baseUrls` (`files`), wildcards by prefix (`prefixes`: host/path, no scheme) or,
+ * for the whole site under an origin without a path, by hostname (`hosts`), tags by `tags`: one kind per request and at most `maxOperations` (100, the documented limit)
  * each. Instant Purge: done when the API answers success, so Completed at once.
  */
 import { z } from 'zod'
 import { isWildcardItem } from '../../core/cdn-chunks.ts'
+import { edgeTagsOption } from '../edge-tags.ts'
 import { callApi, groups, underBase } from '../http-errors.ts'
 import { CdnError, type CdnTarget } from '../types.ts'
 
@@ -22,6 +23,7 @@ export const cloudflareOptions = z
       .min(1)
       .describe('The site’s public origins; every path is purged under each.'),
     tags: z.boolean().default(true).describe('Purge tags (the site sends Cache-Tag).'),
+    edgeTags: edgeTagsOption,
     maxOperations: z
       .number()
       .int()
@@ -39,6 +41,26 @@ const ADVICE = {
   400: 'Cloudflare refused the request shape or a value',
   403: 'the API token is wrong or lacks Zone › Cache Purge on this zone',
   404: 'no such zone: check cdn.cloudflare.zoneId',
+}
+
+/**
+ * Wildcards as Cloudflare takes them: the whole site (`/*`) under an origin without a path is a
+ * purge by hostname (`hosts`, one operation instead of a prefix match); any other wildcard is a
+ * prefix (host/path, no scheme).
+ */
+export function wildcardPurges(
+  wildcards: readonly string[],
+  options: Pick<CloudflareOptions, 'baseUrls'>,
+): { hosts: string[]; prefixes: string[] } {
+  const hosts = new Set<string>()
+  const prefixes: string[] = []
+  for (const wildcard of wildcards)
+    for (const base of options.baseUrls) {
+      const origin = new URL(base)
+      if (wildcard === '/*' && origin.pathname === '/') hosts.add(origin.hostname)
+      else prefixes.push(underBase(base, wildcard.slice(0, -1)).replace(/^https?:\/\//, ''))
+    }
+  return { hosts: [...hosts], prefixes }
 }
 
 export function cloudflareTarget(options: CloudflareOptions): CdnTarget {
@@ -77,18 +99,13 @@ export function cloudflareTarget(options: CloudflareOptions): CdnTarget {
     layer: 2,
     async create(request, signal) {
       const paths = request.items.filter((i) => !i.startsWith('#') && !isWildcardItem(i))
-      const prefixes = request.items
-        .filter(isWildcardItem)
-        .flatMap((w) =>
-          options.baseUrls.map((base) =>
-            underBase(base, w.slice(0, -1)).replace(/^https?:\/\//, ''),
-          ),
-        )
+      const { hosts, prefixes } = wildcardPurges(request.items.filter(isWildcardItem), options)
       const files = paths.flatMap((p) => options.baseUrls.map((base) => underBase(base, p)))
       const tags = request.items.filter((i) => i.startsWith('#')).map((t) => t.slice(1))
       const bodies = [
         ...groups(files, options.maxOperations).map((files) => ({ files })),
         ...groups(prefixes, options.maxOperations).map((prefixes) => ({ prefixes })),
+        ...groups(hosts, options.maxOperations).map((hosts) => ({ hosts })),
         ...groups(tags, options.maxOperations).map((tags) => ({ tags })),
       ]
       let id = ''

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-cloudfront'
 import { z } from 'zod'
 import { type CdnLimits, cloudFrontLimits, loadOf } from '../../core/cdn-chunks.ts'
+import { edgeTagsOption } from '../edge-tags.ts'
 import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from '../types.ts'
 import { toCdnError } from './errors.ts'
 
@@ -43,12 +44,7 @@ export const cloudFrontOptions = z
       .boolean()
       .default(false)
       .describe('The distribution has a cache-tag header configured: purge tags as #tag items.'),
-    edgeTags: z
-      .boolean()
-      .default(false)
-      .describe(
-        'The site sends tags with @freshet/next layerTagHeaders: purge each as it spells them (lower-case, long ones hashed) and its bucket (over 50 tags an object). Two billed paths a tag.',
-      ),
+    edgeTags: edgeTagsOption,
     rscVariants: z
       .boolean()
       .default(false)

@@ -36,11 +36,23 @@ targetContract(
       accepted: () => emulator.stats.accepted,
       overLimit: () => emulator.stats.overLimit,
       throttleNext: (count) => emulator.faults.throttleNext(count),
+      throttling: {
+        retryAfterSeconds: emulator.faults.retryAfterSeconds,
+        sent: () => emulator.stats.throttled,
+        calls: () => emulator.faults.log,
+      },
       failNext: (count) => emulator.faults.failNext(count),
       teardown: () => emulator.close(),
     }
   },
-  { tags: true, wildcards: false, tracked: false, idempotent: false, limits: fastlyLimits },
+  {
+    tags: true,
+    wildcards: false,
+    tracked: false,
+    idempotent: false,
+    retryAfter: true,
+    limits: fastlyLimits,
+  },
 )
 
 describe('fastly specifics', () => {

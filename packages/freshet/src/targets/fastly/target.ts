@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { isWildcardItem } from '../../core/cdn-chunks.ts'
+import { edgeTagsOption } from '../edge-tags.ts'
 import { callApi, groups, underBase } from '../http-errors.ts'
 import { CdnError, type CdnTarget } from '../types.ts'
 
@@ -24,6 +25,7 @@ export const fastlyOptions = z
       .describe('The site’s public origins; every path is purged under each.'),
     soft: z.boolean().default(false).describe('Soft purge: mark stale instead of evicting.'),
     tags: z.boolean().default(true).describe('Purge tags as surrogate keys.'),
+    edgeTags: edgeTagsOption,
   })
   .describe('A Fastly service.')
 

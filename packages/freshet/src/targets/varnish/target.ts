@@ -13,6 +13,7 @@
 import { z } from 'zod'
 import { isWildcardItem } from '../../core/cdn-chunks.ts'
 import { dnsDiscovery, dnsDiscoveryOptions } from '../../discovery/dns.ts'
+import { edgeTagsOption } from '../edge-tags.ts'
 import { httpError, networkError } from '../http-errors.ts'
 import { CdnError, type CdnTarget, type InvalidationState } from '../types.ts'
 
@@ -27,6 +28,7 @@ export const varnishOptions = z
       .optional()
       .describe('Or: the instances behind a headless Service, resolved like pods.'),
     tags: z.boolean().default(true).describe('Purge tags through xkey (the VCL tags objects).'),
+    edgeTags: edgeTagsOption,
     soft: z
       .boolean()
       .default(false)
