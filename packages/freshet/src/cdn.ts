@@ -3,6 +3,7 @@ import type { Config } from './config/schema.ts'
 import type { CdnDistribution } from './pipeline/context.ts'
 import type { Lifecycle } from './pipeline/lifecycle.ts'
 import { akamaiTarget } from './targets/akamai/target.ts'
+import { errorText, noteAttempt } from './targets/attempts.ts'
 import { cloudflareTarget } from './targets/cloudflare/target.ts'
 import { cloudFrontTarget } from './targets/cloudfront/target.ts'
 import { fastlyTarget } from './targets/fastly/target.ts'
@@ -79,12 +80,16 @@ async function counted<T>(
     distributionId: (input as { DistributionId?: string }).DistributionId ?? '',
     operation: String(commandName ?? 'unknown').replace(/Command$/, ''),
   }
+  const started = Date.now()
+  const at = new Date(started).toISOString()
   try {
     const result = await attempt()
     lifecycle.emit('cdn:call', { ...base, outcome: 'ok' })
+    noteAttempt({ at, ms: Date.now() - started, ok: true })
     return result
   } catch (error) {
     lifecycle.emit('cdn:call', { ...base, outcome: (error as Error).name || 'error' })
+    noteAttempt({ at, ms: Date.now() - started, ok: false, error: errorText(error) })
     throw error
   }
 }

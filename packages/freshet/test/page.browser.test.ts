@@ -270,6 +270,24 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     await page.context().close()
   })
 
+  it('draws each attempt to create a CDN invalidation, with its error', async () => {
+    // The SDK retries the Throttling inside one create: two HTTP attempts, two bars.
+    h.cloudfront.faults.failNext(1, 'Throttling')
+    const id = await sendWebhook({ paths: ['/cdn-throttled'] })
+    await h.settle(id, 40_000)
+    const page = await openPage(`${base}#event=${id}`)
+    await signIn(page)
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 30_000 }).toBe('completed')
+    const attempts = page.locator('.wf-row-cdn', { hasText: `${DISTRIBUTION} · chunk 0 · attempt` })
+    await expect.poll(() => attempts.count()).toBe(2)
+    const first = (await attempts.nth(0).textContent()) ?? ''
+    expect(first).toContain('attempt 1 (failed)')
+    expect(first).toContain('Throttling')
+    expect(await attempts.nth(1).textContent()).toContain('attempt 2 (accepted)')
+    await page.screenshot({ path: shot('cdn-attempts'), fullPage: true })
+    await page.context().close()
+  })
+
   it('answers "what purged this URL?" by path and by tag, newest first, with the reason', async () => {
     const older = await sendWebhook({ paths: ['/searched'], tags: ['searched:1'] })
     await h.settle(older)

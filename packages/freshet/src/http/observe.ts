@@ -18,6 +18,7 @@ const LIVE: (keyof LifecycleEvents)[] = [
   'stage:retrying',
   'pod:retrying',
   'pod:delivered',
+  'cdn:retrying',
   'cdn:created',
   'cdn:completed',
   'batch:completed',

@@ -38,6 +38,18 @@ export interface LifecycleEvents {
     },
   ]
   'pods:confirmed': [{ batchId: string; pods: number }]
+  /** A chunk's CDN create failed and another try follows at `nextAt` (attempt n of at most `of`). */
+  'cdn:retrying': [
+    {
+      batchId: string
+      distributionId: string
+      chunk: number
+      attempt: number
+      of: number
+      error: string
+      nextAt: string
+    },
+  ]
   /** Discovery reports a pod it did not list before: it catches up before it counts current. */
   'pod:joined': [{ podId: string; url: string }]
   'pod:caught-up': [
@@ -124,6 +136,7 @@ export const LIFECYCLE_EVENT_NAMES = Object.keys({
   'pod:caught-up': true,
   'pod:catch-up-failed': true,
   'cdn:call': true,
+  'cdn:retrying': true,
   'cdn:created': true,
   'cdn:billed': true,
   'cdn:completed': true,

@@ -92,6 +92,8 @@ async function submit(
       maxWildcards: distribution.maxWildcardsInProgress,
     },
     signal,
+    onRetry: (r) =>
+      ctx.lifecycle.emit('cdn:retrying', { batchId, distributionId: target.distributionId, ...r }),
     onCreated: async (record) => {
       const { known } = await recordInvalidation(ctx.db, batchId, {
         distributionId: target.distributionId,
@@ -100,6 +102,7 @@ async function submit(
         invalidationId: record.invalidationId,
         status: record.status,
         items: record.paths.length,
+        log: record.log,
       })
       ctx.lifecycle.emit('cdn:created', {
         batchId,

@@ -65,6 +65,8 @@ export async function eventView(
         items: i.items,
         createdAt: i.created_at,
         completedAt: i.completed_at,
+        /** Each attempt to create it (each HTTP attempt, SDK retries included), for the waterfall. */
+        log: i.attempt_log ?? [],
       })),
   }
 }

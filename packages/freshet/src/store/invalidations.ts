@@ -1,3 +1,4 @@
+import type { CdnAttempt } from '../targets/attempts.ts'
 import type { Db } from './db.ts'
 
 export interface InvalidationRow {
@@ -10,6 +11,7 @@ export interface InvalidationRow {
   items: number
   created_at: Date
   completed_at: Date | null
+  attempt_log: CdnAttempt[]
 }
 
 export interface InvalidationRecord {
@@ -19,6 +21,8 @@ export interface InvalidationRecord {
   invalidationId: string
   status: string
   items: number
+  /** Each attempt to create it; a stage run again appends its own. */
+  log?: CdnAttempt[] | undefined
 }
 
 /**
@@ -34,10 +38,11 @@ export async function recordInvalidation(
     `WITH before AS (
        SELECT 1 FROM invalidations WHERE batch_id = $1 AND distribution_id = $2 AND chunk = $3
        AND invalidation_id IS NOT NULL)
-     INSERT INTO invalidations (batch_id, distribution_id, chunk, caller_reference, invalidation_id, status, items)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     INSERT INTO invalidations (batch_id, distribution_id, chunk, caller_reference, invalidation_id, status, items, attempt_log)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
      ON CONFLICT (batch_id, distribution_id, chunk) DO UPDATE SET
-       invalidation_id = excluded.invalidation_id, status = excluded.status
+       invalidation_id = excluded.invalidation_id, status = excluded.status,
+       attempt_log = invalidations.attempt_log || excluded.attempt_log
      RETURNING EXISTS (SELECT 1 FROM before) AS known`,
     [
       batchId,
@@ -47,6 +52,7 @@ export async function recordInvalidation(
       record.invalidationId,
       record.status,
       record.items,
+      JSON.stringify(record.log ?? []),
     ],
   )
   return { known: rows[0]?.known === true }

@@ -122,6 +122,12 @@ export const migrations: Migration[] = [
     `,
   },
   traceContextMigration,
+  {
+    version: 15,
+    name: 'CDN create attempts',
+    // Each attempt to create a chunk's invalidation ({at, ms, ok, error}), for the waterfall.
+    sql: `ALTER TABLE invalidations ADD COLUMN attempt_log jsonb NOT NULL DEFAULT '[]';`,
+  },
 ]
 
 /**

@@ -16,6 +16,7 @@ import {
   type PollSchedule,
   pollDelayMs,
 } from '../core/cdn-chunks.ts'
+import { type CdnAttempt, withAttempts } from './attempts.ts'
 import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from './types.ts'
 
 export interface InvalidationRecord {
@@ -24,6 +25,17 @@ export interface InvalidationRecord {
   invalidationId: string
   status: InvalidationState['status']
   paths: string[]
+  /** Each attempt to create it (HTTP attempts where the target reports them). */
+  log: CdnAttempt[]
+}
+
+/** A chunk's create failed and another try follows at `nextAt` (attempt n of at most `of`). */
+export interface CdnRetry {
+  chunk: number
+  attempt: number
+  of: number
+  error: string
+  nextAt: string
 }
 
 export interface RetryPolicy {
@@ -55,6 +67,8 @@ export interface SubmitOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   /** Called as each chunk's invalidation is known: persist it here. */
   onCreated?: (record: InvalidationRecord) => void | Promise<void>
+  /** Called when a chunk's create failed and will be tried again (the page shows it live). */
+  onRetry?: (retry: CdnRetry) => void
   /** Called before each wait for room (for logs and metrics). */
   onWait?: (wait: RoomWait) => void
   /** Schedule of room checks (default `defaultRoomPoll`: 0.5 s doubling to 2 s). */
@@ -77,6 +91,7 @@ function withRetry<T>(
   call: () => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal,
+  onRetry?: (attempt: number, error: Error, delayMs: number) => void,
 ): Promise<T> {
   return pRetry(call, {
     retries: policy.retries,
@@ -85,10 +100,13 @@ function withRetry<T>(
     randomize: true,
     signal,
     // The layer said how long to wait (429 Retry-After): wait that long before p-retry's backoff.
-    onFailedAttempt: async ({ error }) => {
-      const wait = error instanceof CdnError ? error.retryAfterMs : undefined
-      if (wait && wait > 0 && error instanceof CdnError && error.code !== NO_ROOM)
-        await delay(Math.min(wait, 60_000), undefined, { signal })
+    onFailedAttempt: async ({ error, attemptNumber, retryDelay }) => {
+      const cdn = error instanceof CdnError ? error : undefined
+      const raw = cdn?.retryAfterMs
+      const wait = raw && raw > 0 && cdn?.code !== NO_ROOM ? Math.min(raw, 60_000) : 0
+      const passes = cdn?.retryable === true && cdn.code !== NO_ROOM
+      if (passes && (retryDelay > 0 || wait > 0)) onRetry?.(attemptNumber, error, wait + retryDelay)
+      if (wait > 0) await delay(wait, undefined, { signal })
     },
     // No room is not a failure to retry blindly: the caller waits for room instead.
     shouldRetry: ({ error }) =>
@@ -131,14 +149,25 @@ async function submitChunk(
   index: number,
 ): Promise<InvalidationRecord> {
   const reference = callerReference(ctx.batchId, ctx.target.distributionId, index)
+  const log: CdnAttempt[] = []
+  const of = ctx.retry.retries + 1
+  const retried = (attempt: number, error: unknown, delayMs: number) =>
+    ctx.onRetry?.({
+      chunk: index,
+      attempt,
+      of,
+      error: log.at(-1)?.error ?? String(error),
+      nextAt: new Date(Date.now() + delayMs).toISOString(),
+    })
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0 || !ctx.createFirst) await waitForRoom(ctx, chunk, index, reference)
     try {
       const request = { callerReference: reference, items: chunk }
       const state = await withRetry(
-        () => ctx.target.create(request, ctx.signal),
+        () => withAttempts(log, () => ctx.target.create(request, ctx.signal)),
         ctx.retry,
         ctx.signal,
+        retried,
       )
       return {
         chunk: index,
@@ -146,12 +175,15 @@ async function submitChunk(
         invalidationId: state.id,
         status: state.status,
         paths: chunk,
+        log,
       }
     } catch (error) {
       // Someone else took the room between our check and our call (or the CDN cannot tell its
       // load): back off and look again.
       if (!isNoRoom(error)) throw error
       const delayMs = (error as CdnError).retryAfterMs ?? pollDelayMs(attempt, ctx.roomPoll)
+      // Waiting for room has no limit of attempts: "of" stays the retry policy's.
+      retried(attempt + 1, error, delayMs)
       ctx.onWait?.({ chunk: index, load: undefined, delayMs })
       await ctx.sleep(delayMs, ctx.signal)
     }

@@ -60,7 +60,7 @@ const list = createEventList(
   pageSize(),
   openById,
 )
-/** Pods being retried now, by batch, from the stream (`pod:retrying`). */
+/** Pods and CDN chunks being retried now, by batch, from the stream (`pod:retrying`, `cdn:retrying`). */
 const retrying = new Map<string, Map<string, LiveRetry>>()
 
 let openEvent: { id: string; view?: EventView; shown?: string } | null = null
@@ -173,13 +173,18 @@ async function purge() {
   await list.refresh()
 }
 
-/** Remembers a pod being retried until it answers or its batch ends. */
+/** Remembers a pod or CDN chunk being retried until it answers or its batch ends. */
 function track(message: LiveMessage) {
   const batchId = String(message.data.batchId ?? '')
   if (message.event === 'pod:retrying') {
     const pods = retrying.get(batchId) ?? new Map<string, LiveRetry>()
     pods.set(String(message.data.podId), message.data as unknown as LiveRetry)
     retrying.set(batchId, pods)
+  } else if (message.event === 'cdn:retrying') {
+    const chunks = retrying.get(batchId) ?? new Map<string, LiveRetry>()
+    const { distributionId, chunk } = message.data
+    chunks.set(`cdn ${distributionId} ${chunk}`, message.data as unknown as LiveRetry)
+    retrying.set(batchId, chunks)
   } else if (message.event === 'pod:delivered') {
     retrying.get(batchId)?.delete(String(message.data.podId))
   } else if (message.event === 'batch:completed' || message.event === 'batch:failed') {

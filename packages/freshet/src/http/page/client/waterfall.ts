@@ -1,15 +1,19 @@
 /**
  * One event as a waterfall, in milliseconds from its webhook: waiting to be batched, each stage
- * (queued, then working), each attempt of each pod, each CDN invalidation (by target name,
- * whatever the CDN), and the pods being retried right now (from the live stream). Every bar also reads as text.
+ * (queued, then working), each attempt of each pod, each attempt to create each CDN
+ * invalidation and the invalidation itself (by target name, whatever the CDN), and the pods and
+ * CDN chunks being retried right now (from the live stream). Every bar also reads as text.
  */
 import { h } from './dom.ts'
 import { type EventView, pipelineStages } from './types.ts'
 
-/** A pod being retried now, from the stream's `pod:retrying`. */
+/** A pod (`pod:retrying`) or a CDN chunk (`cdn:retrying`) being retried now, from the stream. */
 export interface LiveRetry {
-  podId: string
-  url: string
+  podId?: string
+  url?: string
+  /** A CDN chunk's create, not a pod. */
+  distributionId?: string
+  chunk?: number
   attempt: number
   of: number
   error: string
@@ -91,10 +95,18 @@ function collect(view: EventView, live: LiveRetry[], now: number): Bar[] {
     })
   }
   for (const retry of live) {
-    const settled = view.pods.find((p) => p.id === retry.podId && p.status === 'confirmed')
+    const settled =
+      retry.distributionId === undefined
+        ? view.pods.some((p) => p.id === retry.podId && p.status === 'confirmed')
+        : view.invalidations.some(
+            (i) => i.distributionId === retry.distributionId && i.chunk === retry.chunk && i.id,
+          )
     if (settled) continue
     bars.push({
-      label: `pod ${retry.podId} · retrying`,
+      label:
+        retry.distributionId === undefined
+          ? `pod ${retry.podId} · retrying`
+          : `${retry.distributionId} · chunk ${retry.chunk} · retrying`,
       kind: 'retry',
       status: 'retrying',
       from: Date.parse(retry.nextAt),
@@ -103,6 +115,17 @@ function collect(view: EventView, live: LiveRetry[], now: number): Bar[] {
     })
   }
   for (const inv of view.invalidations) {
+    inv.log.forEach((attempt, i) => {
+      const from = Date.parse(attempt.at)
+      bars.push({
+        label: `${inv.distributionId} · chunk ${inv.chunk} · attempt ${i + 1}`,
+        kind: 'cdn',
+        status: attempt.ok ? 'accepted' : 'failed',
+        from,
+        to: from + attempt.ms,
+        note: attempt.error,
+      })
+    })
     const from = Date.parse(inv.createdAt)
     bars.push({
       label: `${inv.distributionId} · chunk ${inv.chunk}`,
