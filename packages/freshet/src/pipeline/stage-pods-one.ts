@@ -3,6 +3,7 @@ import { listDeliveries, recordDeliveries } from '../store/deliveries.ts'
 import { deliverToPod, type PodDelivery } from '../targets/pods/fanout.ts'
 import type { RevalidateRequest } from '../targets/types.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
+import { podEvents } from './pod-events.ts'
 
 /**
  * pods with `fanout: one`: the pods share a cache handler (e.g. Redis), so one pod's
@@ -25,6 +26,7 @@ export async function deliverToOnePod(
   const done = previous.find((d) => d.status === 'confirmed')
   if (done) return
   const failed: PodDelivery[] = []
+  const say = podEvents(ctx, batchId)
   for (const pod of inTurn(current, batchId)) {
     const delivery = await deliverToPod(
       pods.client,
@@ -33,16 +35,7 @@ export async function deliverToOnePod(
       pods.retry,
       signal,
       pods.itemsPerRequest,
-      (r) =>
-        ctx.lifecycle.emit('pod:retrying', {
-          batchId,
-          podId: r.pod.id,
-          url: r.pod.url,
-          attempt: r.attempt,
-          of: r.of,
-          error: r.error,
-          nextAt: r.nextAt,
-        }),
+      say.retrying,
     )
     if (delivery.status === 'failed') {
       failed.push(delivery)
@@ -55,11 +48,11 @@ export async function deliverToOnePod(
       [...failed, delivery, ...others.filter(notIn(failed)).map((p) => skipped(p, pod))],
       ctx.now(),
     )
-    for (const d of [...failed, delivery]) announce(ctx, batchId, d)
+    for (const d of [...failed, delivery]) say.delivered(d)
     return
   }
   await recordDeliveries(ctx.db, batchId, failed, ctx.now())
-  for (const d of failed) announce(ctx, batchId, d)
+  for (const d of failed) say.delivered(d)
   const named = failed.map((f) => `${f.pod.id} (${f.error ?? 'failed'})`).join('; ')
   throw new Error(`[freshet] [pods] fanout one: no pod confirmed, tried ${named}`)
 }
@@ -83,15 +76,4 @@ function skipped(pod: Pod, by: Pod) {
     attempts: 0,
     error: `skipped: shared cache (pods.fanout: one); ${by.id} revalidated it for every pod`,
   }
-}
-
-function announce(ctx: PipelineContext, batchId: string, delivery: PodDelivery) {
-  ctx.lifecycle.emit('pod:delivered', {
-    batchId,
-    podId: delivery.pod.id,
-    status: delivery.status,
-    attempts: delivery.attempts,
-    ms: delivery.ms,
-    error: delivery.error,
-  })
 }

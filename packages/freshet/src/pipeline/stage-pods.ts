@@ -3,6 +3,7 @@ import { listDeliveries, recordDeliveries, recordDelivery } from '../store/deliv
 import { deliverToPods, type PodDelivery } from '../targets/pods/fanout.ts'
 import type { PipelineContext, PodsStageOptions } from './context.ts'
 import { advanceToNextStage } from './next-stage.ts'
+import { podEvents } from './pod-events.ts'
 import { deliverToOnePod } from './stage-pods-one.ts'
 import { plannedBatchAt } from './transitions.ts'
 
@@ -46,16 +47,7 @@ export async function runPodsStage(ctx: PipelineContext, batchId: string, signal
       partSize: pods.itemsPerRequest,
       signal,
       onResult: (delivery) => writer.add(delivery),
-      onRetry: (r) =>
-        ctx.lifecycle.emit('pod:retrying', {
-          batchId,
-          podId: r.pod.id,
-          url: r.pod.url,
-          attempt: r.attempt,
-          of: r.of,
-          error: r.error,
-          nextAt: r.nextAt,
-        }),
+      onRetry: podEvents(ctx, batchId).retrying,
     })
     await writer.done()
     for (const r of results) if (r.status === 'confirmed') confirmed.add(r.pod.id)
@@ -101,7 +93,7 @@ function deliveryWriter(ctx: PipelineContext, batchId: string) {
     writing = writing.then(async () => {
       try {
         await recordDeliveries(ctx.db, batchId, rows, ctx.now())
-        for (const delivery of rows) announce(ctx, batchId, delivery)
+        for (const delivery of rows) podEvents(ctx, batchId).delivered(delivery)
       } catch (error) {
         failure ??= error
       }
@@ -119,17 +111,6 @@ function deliveryWriter(ctx: PipelineContext, batchId: string) {
       if (failure) throw failure
     },
   }
-}
-
-function announce(ctx: PipelineContext, batchId: string, delivery: PodDelivery) {
-  ctx.lifecycle.emit('pod:delivered', {
-    batchId,
-    podId: delivery.pod.id,
-    status: delivery.status,
-    attempts: delivery.attempts,
-    ms: delivery.ms,
-    error: delivery.error,
-  })
 }
 
 /** Failed pods that discovery no longer lists are dropped; any other failure fails the attempt. */
