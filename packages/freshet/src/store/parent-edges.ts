@@ -70,28 +70,12 @@ export async function replaceEdges(
   edges: readonly ParentEdge[],
 ): Promise<void> {
   if (children.length === 0) return
-  const rows = edges.map((e) => ({
-    source: e.child.source,
-    child_collection: e.child.collection,
-    child_id: e.child.id,
-    parent_collection: e.parent.collection,
-    parent_id: e.parent.id,
-    chain: e.chain,
-  }))
   await db.transaction(async (tx) => {
     await tx.query(
       `DELETE FROM parent_edges WHERE (source, child_collection, child_id) IN (${KEYS})`,
       [keysJson(children)],
     )
-    if (rows.length === 0) return
-    await tx.query(
-      `INSERT INTO parent_edges (source, child_collection, child_id, parent_collection, parent_id, chain)
-       SELECT r.source, r.child_collection, r.child_id, r.parent_collection, r.parent_id, r.chain
-       FROM jsonb_to_recordset($1::jsonb) AS r(source text, child_collection text, child_id text,
-         parent_collection text, parent_id text, chain text)
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(rows)],
-    )
+    await insertEdges(tx, edges)
   })
 }
 
@@ -112,25 +96,26 @@ export async function replaceDirectChildren(
          AND chain NOT LIKE '% ← % ← %'`,
       [keysJson(parents)],
     )
-    if (edges.length === 0) return
-    await tx.query(
-      `INSERT INTO parent_edges (source, child_collection, child_id, parent_collection, parent_id, chain)
-       SELECT r.source, r.child_collection, r.child_id, r.parent_collection, r.parent_id, r.chain
-       FROM jsonb_to_recordset($1::jsonb) AS r(source text, child_collection text, child_id text,
-         parent_collection text, parent_id text, chain text)
-       ON CONFLICT DO NOTHING`,
-      [
-        JSON.stringify(
-          edges.map((e) => ({
-            source: e.child.source,
-            child_collection: e.child.collection,
-            child_id: e.child.id,
-            parent_collection: e.parent.collection,
-            parent_id: e.parent.id,
-            chain: e.chain,
-          })),
-        ),
-      ],
-    )
+    await insertEdges(tx, edges)
   })
+}
+
+async function insertEdges(db: Db, edges: readonly ParentEdge[]) {
+  if (edges.length === 0) return
+  const rows = edges.map((e) => ({
+    source: e.child.source,
+    child_collection: e.child.collection,
+    child_id: e.child.id,
+    parent_collection: e.parent.collection,
+    parent_id: e.parent.id,
+    chain: e.chain,
+  }))
+  await db.query(
+    `INSERT INTO parent_edges (source, child_collection, child_id, parent_collection, parent_id, chain)
+     SELECT r.source, r.child_collection, r.child_id, r.parent_collection, r.parent_id, r.chain
+     FROM jsonb_to_recordset($1::jsonb) AS r(source text, child_collection text, child_id text,
+       parent_collection text, parent_id text, chain text)
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(rows)],
+  )
 }
