@@ -4,6 +4,7 @@ import type { Config } from './config/schema.ts'
 import { kubeConfigProblem } from './discovery/kubernetes-options.ts'
 import { createApp } from './http/app.ts'
 import { countCatchUps } from './observability/catch-up-metrics.ts'
+import { type LiveFeed, startLiveFeed } from './observability/live-feed.ts'
 import { createLogger, logLifecycle } from './observability/logging.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { countReconciles } from './observability/reconcile-metrics.ts'
@@ -45,6 +46,8 @@ export async function openStore(
 export interface Service {
   db: Db
   lifecycle: Lifecycle
+  /** The pipeline's progress from every replica, as the page's stream shows it. */
+  live: LiveFeed
   pipeline: Pipeline
   /**
    * The Directus scheduled-publish sweep, when configured (url, token, publish-date rules) and
@@ -110,12 +113,14 @@ export async function createService(
   const metrics = createMetrics(lifecycle, { db, now, exemplars: tracingOn(), pathBudgets })
   countCatchUps(lifecycle, metrics.registry)
   countReconciles(lifecycle, metrics.registry)
+  const live = await startLiveFeed(lifecycle, db)
   const app = createApp({
     db,
     sources: scheduledSources(createSources(config.sources, db), publishRules, now),
     pipeline,
     simulate: { plan: (changes, signal) => planner.simulate(changes, signal) },
     lifecycle,
+    live,
     adminToken: config.server.adminToken,
     metrics,
     accepting: () => accepting,
@@ -126,6 +131,7 @@ export async function createService(
   return {
     db,
     lifecycle,
+    live,
     pipeline,
     sweeper,
     app,
@@ -136,6 +142,7 @@ export async function createService(
     async stop() {
       accepting = false
       await built.stop()
+      await live.close()
       await db.close()
     },
   }

@@ -174,6 +174,7 @@ describe('fuzz at the door', () => {
         ),
         pipeline: { accept: (event) => intake.accept(event), retry: async () => undefined },
         lifecycle,
+        live: service.live,
         adminToken: SECRETS.admin,
         metrics: createMetrics(lifecycle, { defaultMetrics: false }),
         accepting: () => true,

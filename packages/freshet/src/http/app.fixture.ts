@@ -35,6 +35,7 @@ export async function startTestService() {
     sources: new Map(),
     pipeline: service.pipeline,
     lifecycle: service.lifecycle,
+    live: service.live,
     adminToken: undefined,
     metrics: createMetrics(service.lifecycle, { defaultMetrics: false }),
     accepting: () => true,

@@ -1,3 +1,4 @@
+import type { LiveFeed } from '../observability/live-feed.ts'
 import type { Planner } from '../pipeline/context.ts'
 import type { Lifecycle } from '../pipeline/lifecycle.ts'
 import type { Pipeline } from '../pipeline/runtime.ts'
@@ -11,6 +12,8 @@ export interface AppDeps {
   /** Dry runs: the planner without side effects. */
   simulate?: Planner | undefined
   lifecycle: Lifecycle
+  /** The pipeline's progress from every replica, for `/api/stream`. */
+  live: LiveFeed
   adminToken: string | undefined
   metrics: { contentType: string; render(): Promise<string> }
   /** False while shutting down: webhooks answer 503 so the CMS retries elsewhere. */

@@ -1,29 +1,12 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { z } from 'zod'
-import type { LifecycleEvents } from '../pipeline/lifecycle.ts'
 import { getEvent } from '../store/events.ts'
 import { findPurges } from '../store/purged.ts'
 import { requireAdmin } from './auth.ts'
 import type { AppDeps } from './deps.ts'
 import { jsonBodyOf, queryOf } from './input.ts'
 
-/** What the page follows live: each names its batch (or event), so the page reloads only that. */
-const LIVE: (keyof LifecycleEvents)[] = [
-  'event:received',
-  'batch:created',
-  'stage:started',
-  'stage:ended',
-  'stage:skipped',
-  'stage:retrying',
-  'pod:retrying',
-  'pod:delivered',
-  'cdn:retrying',
-  'cdn:created',
-  'cdn:completed',
-  'batch:completed',
-  'batch:failed',
-]
 const HEARTBEAT_MS = 15_000
 
 const purgeQuery = z
@@ -49,15 +32,15 @@ export function observeRoutes(deps: AppDeps) {
 
   api.get('/stream', (c) =>
     streamSSE(c, async (stream) => {
-      const unsubscribe = LIVE.map((name) => {
-        const listener = (data: unknown) =>
-          void stream.writeSSE({ event: name, data: JSON.stringify(data) }).catch(() => {})
-        deps.lifecycle.on(name, listener as never)
-        return () => deps.lifecycle.off(name, listener as never)
+      // A gap (another replica's events were missed) is a new `ready`: the page reads afresh.
+      const unsubscribe = deps.live.subscribe((message) => {
+        const frame =
+          message.event === 'gap'
+            ? { event: 'ready', data: '{}' }
+            : { event: message.event, data: JSON.stringify(message.data) }
+        void stream.writeSSE(frame).catch(() => {})
       })
-      stream.onAbort(() => {
-        for (const off of unsubscribe) off()
-      })
+      stream.onAbort(unsubscribe)
       await stream.writeSSE({ event: 'ready', data: '{}' })
       while (!stream.aborted) {
         await stream.sleep(HEARTBEAT_MS)

@@ -8,6 +8,15 @@ export interface QueryOptions {
   name?: string | undefined
 }
 
+export interface ListenHandlers {
+  onPayload(payload: string): void
+  onGap(): void
+}
+
+export interface Listening {
+  close(): Promise<void>
+}
+
 /**
  * The store's port: SQL in, rows out, one dialect (PostgreSQL) for the embedded PGlite and a
  * real server. Every query of freshet's goes through this; pg-boss gets `boss` to share it.
@@ -23,6 +32,12 @@ export interface Db {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
   /** Multi-statement SQL without parameters (migrations). */
   exec(sql: string): Promise<void>
+  /**
+   * A session of its own that LISTENs on `channel` (PostgreSQL only: the embedded store is one
+   * process, so it has nobody to hear from). It reconnects with backoff after losing the server;
+   * `onGap` runs once it is listening again, as whatever was sent meanwhile was missed.
+   */
+  listen?(channel: string, handlers: ListenHandlers): Promise<Listening>
   /** This connection as pg-boss's database port. */
   readonly boss: BossDb
   close(): Promise<void>

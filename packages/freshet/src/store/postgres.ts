@@ -2,6 +2,7 @@ import pg from 'pg'
 import { type ConnectRetry, connectWithRetry } from './connect-error.ts'
 import type { Db, QueryOptions } from './db.ts'
 import { MIGRATION_LOCK } from './migrations.ts'
+import { listenPostgres } from './postgres-listen.ts'
 
 type Result = { rows: unknown[] } | { rows: unknown[] }[]
 
@@ -15,7 +16,12 @@ function rowsOf(result: Result): unknown[] {
   return Array.isArray(result) ? result.flatMap((r) => r.rows ?? []) : result.rows
 }
 
-function clientDb(client: Queryable, transaction: Db['transaction'], close: () => Promise<void>) {
+function clientDb(
+  client: Queryable,
+  transaction: Db['transaction'],
+  close: () => Promise<void>,
+  listen?: Db['listen'],
+) {
   const db: Db = {
     kind: 'postgres',
     async query<T>(text: string, values?: unknown[], options?: QueryOptions) {
@@ -34,6 +40,7 @@ function clientDb(client: Queryable, transaction: Db['transaction'], close: () =
       }),
     },
     close,
+    ...(listen && { listen }),
   }
   return db
 }
@@ -98,5 +105,10 @@ export async function openPostgres(
       client.release()
     }
   }
-  return clientDb(pool as Queryable, transaction, () => pool.end())
+  return clientDb(
+    pool as Queryable,
+    transaction,
+    () => pool.end(),
+    (channel, handlers) => listenPostgres(url, channel, handlers),
+  )
 }
