@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import { type Browser, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { ADMIN, DISTRIBUTION, type Harness, startHarness } from './harness.ts'
 
 /** Debian's Chromium; never a browser download. `scripts/ensure-chromium.sh` installs it. */
@@ -22,6 +22,10 @@ const CHROMIUM_ARGS = [
 const ARTIFACTS = new URL('./artifacts/page/', import.meta.url).pathname
 const SCREENSHOT = `${ARTIFACTS}freshet-page.png`
 const shot = (name: string) => `${ARTIFACTS}${name}.png`
+/** What the page recorded of the live CDN retry rows it drew (see `recordCdnRetries`). */
+interface Recorded {
+  cdnRetries: { label: string; note: string; listed: string; detailed: string }[]
+}
 /** Data that would become markup if the page ever parsed it as HTML. */
 const HOSTILE_PATH = '/<img src=x id=injected>'
 
@@ -95,6 +99,36 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
   }
 
   const detailStatus = (page: Page) => page.locator('#detail-title .badge')
+
+  /**
+   * Records each CDN retry row the page ever draws, with the list's and the detail's status at
+   * that moment: freshet's first waits between tries are too short to count on a poll seeing
+   * every row.
+   */
+  async function recordCdnRetries(page: Page) {
+    await page.evaluate(() => {
+      const seen: Recorded['cdnRetries'] = []
+      const keys = new Set<string>()
+      const text = (selector: string, root: ParentNode = document) =>
+        root.querySelector(selector)?.textContent ?? ''
+      const look = () => {
+        for (const row of document.querySelectorAll('#detail .wf-row-retry')) {
+          const entry = {
+            label: text('.wf-label', row),
+            note: text('.wf-note', row),
+            listed: text('#events tr.selected .badge'),
+            detailed: text('#detail-title .badge'),
+          }
+          const key = JSON.stringify(entry)
+          if (!entry.label.includes(' · chunk ') || keys.has(key)) continue
+          keys.add(key)
+          seen.push(entry)
+        }
+      }
+      new MutationObserver(look).observe(document.body, { childList: true, subtree: true })
+      ;(window as unknown as Recorded).cdnRetries = seen
+    })
+  }
 
   it('says so when the token is wrong, and asks again', async () => {
     const page = await openPage()
@@ -285,6 +319,53 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     expect(first).toContain('Throttling')
     expect(await attempts.nth(1).textContent()).toContain('attempt 2 (accepted)')
     await page.screenshot({ path: shot('cdn-attempts'), fullPage: true })
+    await page.context().close()
+  })
+
+  it('shows a CDN chunk being retried while it happens, live, then the event completing', async () => {
+    const page = await openPage()
+    await signIn(page)
+    await expect.poll(() => page.locator('#live-state').textContent()).toBe('live')
+    await recordCdnRetries(page)
+    // Every CloudFront call throttled until healed: the SDK's own attempts fail, then freshet's
+    // tries of the whole create, so the row stays up while the test looks at it.
+    h.cloudfront.faults.throttle({ fraction: 1 })
+    // Healed even when an assertion fails, so the tests after this one meet no throttling.
+    onTestFinished(() => h.cloudfront.faults.throttle({ fraction: 0 }))
+    const id = await sendWebhook({ paths: ['/cdn-live-retry'] })
+    // The hash alone changes: the same document, so the recorder keeps recording.
+    await page.evaluate((event) => {
+      location.hash = `event=${encodeURIComponent(event)}`
+    }, id)
+    const retrying = page.locator('.wf-row-retry', { hasText: `${DISTRIBUTION} · chunk 0` })
+    await expect
+      .poll(async () => (await retrying.allTextContents()).join(), { timeout: 40_000 })
+      .toContain('attempt 2 of 7')
+    await page.screenshot({ path: shot('cdn-retrying'), fullPage: true })
+    h.cloudfront.faults.throttle({ fraction: 0 })
+    await expect.poll(() => detailStatus(page).textContent(), { timeout: 40_000 }).toBe('completed')
+    expect(await retrying.count()).toBe(0)
+
+    const seen = await page.evaluate(() => (window as unknown as Recorded).cdnRetries)
+    expect(seen.length).toBeGreaterThan(0)
+    for (const row of seen) {
+      expect(row.label).toBe(`${DISTRIBUTION} · chunk 0 · retrying (retrying)`)
+      expect(row.note).toMatch(
+        /^attempt [1-6] of 7 failed: Throttling: .+ · next try \d\d:\d\d:\d\d\.\d{3}$/,
+      )
+      // Drawn only while the CDN stage had no invalidation for the chunk (it ends once there is
+      // one), and the list said what the detail said.
+      expect(row.detailed).toBe('cdn')
+      expect(row.listed).toBe(row.detailed)
+    }
+    // Each of freshet's retries replaced the row as it happened: attempt 1, then 2 (and on).
+    const attempts = [...new Set(seen.map((row) => Number(/^attempt (\d+)/.exec(row.note)?.[1])))]
+    expect(attempts.slice(0, 2)).toEqual([1, 2])
+    expect(attempts).toEqual([...attempts].sort((a, b) => a - b))
+    // The create that went through is its last attempt, after the failed ones.
+    const tries = page.locator('.wf-row-cdn', { hasText: `${DISTRIBUTION} · chunk 0 · attempt` })
+    expect(await tries.count()).toBeGreaterThanOrEqual(7)
+    expect(await tries.last().textContent()).toContain('(accepted)')
     await page.context().close()
   })
 
