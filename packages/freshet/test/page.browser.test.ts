@@ -1,41 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import { type ServerType, serve } from '@hono/node-server'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { ServerType } from '@hono/node-server'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { launchChromium, listen, openPage as openTab, shot, signIn } from './browser.ts'
 import { ADMIN, DISTRIBUTION, type Harness, startHarness } from './harness.ts'
 
-/** Debian's Chromium; never a browser download. `scripts/ensure-chromium.sh` installs it. */
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-/** Screenshots of each state, kept as test artifacts (the folder is ignored by git). */
-const ARTIFACTS = new URL('./artifacts/page/', import.meta.url).pathname
-const SCREENSHOT = `${ARTIFACTS}freshet-page.png`
-const shot = (name: string) => `${ARTIFACTS}${name}.png`
 /** What the page recorded of the live CDN retry rows it drew (see `recordCdnRetries`). */
 interface Recorded {
   cdnRetries: { label: string; note: string; listed: string; detailed: string }[]
 }
 /** Data that would become markup if the page ever parsed it as HTML. */
 const HOSTILE_PATH = '/<img src=x id=injected>'
-
-function listen(fetch: (request: Request) => Response | Promise<Response>) {
-  return new Promise<{ server: ServerType; url: string }>((resolve) => {
-    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
-      resolve({ server, url: `http://127.0.0.1:${info.port}/` }),
-    )
-  })
-}
 
 // The machine these run on may be busy (2 shared cores): generous limits, never a timing assertion.
 describe('the web page, in Chromium', { timeout: 120_000 }, () => {
@@ -46,12 +21,6 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
   const problems: string[] = []
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `[freshet] [page test] ${CHROMIUM} is missing: run scripts/ensure-chromium.sh (installs Debian's chromium)`,
-      )
-    }
-    mkdirSync(ARTIFACTS, { recursive: true })
     // Pod retries slow enough to watch: 3 attempts, about a second apart.
     h = await startHarness({
       pods: 3,
@@ -59,7 +28,7 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
       podRetry: { attempts: 3, initialDelayMs: 800, maxDelayMs: 1200, timeoutMs: 2000 },
     })
     ;({ server, url: base } = await listen(h.service.app.fetch))
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()
@@ -68,28 +37,8 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
   })
 
   /** A fresh tab (own sessionStorage) that records script errors and CSP violations. */
-  async function openPage(url = base, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 } })
-    const page = await context.newPage()
-    // The token travels only in headers, never in an address.
-    page.on('request', (request) => {
-      if (request.url().includes(ADMIN)) problems.push(`token in a URL: ${request.url()}`)
-    })
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-    page.on('console', (message) => {
-      // 401s are expected where a test sends a wrong token; everything else is a fault.
-      if (message.type() === 'error' && !message.text().includes('401')) {
-        problems.push(`console: ${message.text()}`)
-      }
-    })
-    await page.goto(url)
-    return page
-  }
-
-  async function signIn(page: Page, token = ADMIN) {
-    await page.getByLabel('Admin token').fill(token)
-    await page.getByRole('button', { name: 'Use token' }).click()
-  }
+  const openPage = (url = base, width = 1280): Promise<Page> =>
+    openTab(browser, url, problems, width)
 
   async function sendWebhook(body: unknown) {
     const response = await h.webhook(body)
@@ -170,7 +119,7 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     expect(await page.locator('#detail').textContent()).toContain(HOSTILE_PATH)
     expect(await page.locator('#injected').count()).toBe(0)
 
-    await page.screenshot({ path: SCREENSHOT, fullPage: true })
+    await page.screenshot({ path: shot('freshet-page'), fullPage: true })
 
     // The token lives in the tab's sessionStorage; the open event lives in the URL.
     await page.reload()
