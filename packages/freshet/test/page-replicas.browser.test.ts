@@ -24,7 +24,8 @@ describe.runIf(reachable)(
 
     beforeAll(async () => {
       const store = { url: postgresUrl, schema }
-      const podRetry = { attempts: 3, initialDelayMs: 800, maxDelayMs: 1200, timeoutMs: 2000 }
+      // One retry, 12 s away: a page opened meanwhile can only learn of it from what A keeps.
+      const podRetry = { attempts: 2, initialDelayMs: 12_000, maxDelayMs: 12_000, timeoutMs: 2000 }
       a = await startHarness({ store, pods: 1, podRetry })
       started.push(a)
       b = await startHarness({ store, pods: 2, podRetry })
@@ -40,7 +41,7 @@ describe.runIf(reachable)(
       await dropSchemas(postgresUrl, schema)
     })
 
-    it("shows the pod replica B is retrying, live, on A's page, then the event completing", async () => {
+    it("shows the pod replica B is retrying, live, on A's page (one opened mid-retry too), then the event completing", async () => {
       const dead = b.pods[1]
       dead?.fail()
       const page = await openPage(browser, base, problems)
@@ -52,8 +53,16 @@ describe.runIf(reachable)(
       await page.goto(`${base}#event=${id}`)
       const retrying = page.locator('.wf-row-retry', { hasText: `pod ${dead?.id}` })
       await expect.poll(() => retrying.count(), { timeout: 40_000 }).toBe(1)
-      expect(await retrying.textContent()).toMatch(/attempt [12] of 3 failed: .+ · next try /)
-      await page.screenshot({ path: shot('replicas-retrying'), fullPage: true })
+      expect(await retrying.textContent()).toMatch(/attempt 1 of 2 failed: .+ · next try /)
+      const later = await openPage(browser, base, problems)
+      await signIn(later)
+      await later.goto(`${base}#event=${id}`)
+      const shown = later.locator('.wf-row-retry', { hasText: `pod ${dead?.id}` })
+      // Well before the next try, which would announce the retry again.
+      await expect.poll(() => shown.count(), { timeout: 8000 }).toBe(1)
+      expect(await shown.textContent()).toMatch(/attempt 1 of 2 failed: .+ · next try /)
+      await later.screenshot({ path: shot('replicas-retrying'), fullPage: true })
+      await later.context().close()
       dead?.heal()
       const status = page.locator('#detail-title .badge')
       await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('completed')

@@ -131,4 +131,43 @@ describe('/api/purges, /api/retries, /api/stream', () => {
     controller.abort()
     await reader.cancel().catch(() => {})
   })
+
+  it('opens in the middle of a retry with the retry, not at its next attempt', async () => {
+    const at = new Date().toISOString()
+    const retry = { batchId: 'mid', podId: 'web-9', url: 'http://pod', attempt: 1, of: 3 }
+    h.service.lifecycle.emit('pod:retrying', { ...retry, error: 'refused', nextAt: at, at })
+    /** The stream's frames until `stage:started` of batch `marker`, sent once it is open. */
+    const framesUntilMarker = async () => {
+      const controller = new AbortController()
+      const response = await h.request('/api/stream', {
+        headers: adminHeaders,
+        signal: controller.signal,
+      })
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+      const decoder = new TextDecoder()
+      let text = ''
+      let marked = false
+      while (!text.includes('"batchId":"marker"')) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += decoder.decode(value)
+        if (!marked && text.includes('event: ready')) {
+          marked = true
+          h.service.lifecycle.emit('stage:started', { batchId: 'marker', stage: 'pods' })
+        }
+      }
+      controller.abort()
+      await reader.cancel().catch(() => {})
+      return [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1])
+    }
+    expect(await framesUntilMarker()).toEqual(['ready', 'pod:retrying', 'stage:started'])
+    h.service.lifecycle.emit('pod:delivered', {
+      batchId: 'mid',
+      podId: 'web-9',
+      status: 'confirmed',
+      attempts: 2,
+      ms: 3,
+    })
+    expect(await framesUntilMarker()).toEqual(['ready', 'stage:started'])
+  })
 })

@@ -42,6 +42,11 @@ export function observeRoutes(deps: AppDeps) {
       })
       stream.onAbort(unsubscribe)
       await stream.writeSSE({ event: 'ready', data: '{}' })
+      // Opened in the middle of a retry: shown now, not at its next attempt.
+      for (const message of deps.live.retrying()) {
+        if (message.event !== 'gap')
+          await stream.writeSSE({ event: message.event, data: JSON.stringify(message.data) })
+      }
       while (!stream.aborted) {
         await stream.sleep(HEARTBEAT_MS)
         if (!stream.aborted) await stream.write(': heartbeat\n\n')

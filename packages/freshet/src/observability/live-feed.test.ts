@@ -15,6 +15,8 @@ import {
 
 const reachable = (await testPostgres('the live view across replicas')) !== undefined
 
+/** Ahead of now: a retry whose next try is long past counts as stale. */
+const NEXT_AT = new Date(Date.now() + 600_000).toISOString()
 const retrying = (batchId: string, attempt = 1, error = 'connect ECONNREFUSED') => ({
   batchId,
   podId: 'web-1',
@@ -22,7 +24,8 @@ const retrying = (batchId: string, attempt = 1, error = 'connect ECONNREFUSED') 
   attempt,
   of: 3,
   error,
-  nextAt: '2026-12-07T03:00:00.000Z',
+  nextAt: NEXT_AT,
+  at: NEXT_AT,
 })
 
 /** A replica as far as the live view goes: its own lifecycle and store connection, one feed. */
@@ -71,6 +74,8 @@ describe.runIf(reachable)('the live view across replicas (PostgreSQL NOTIFY)', (
     b.lifecycle.emit('pod:retrying', retrying('b1'))
     b.lifecycle.emit('stage:ended', { batchId: 'b1', stage: 'pods', ms: 12 })
     await expect.poll(() => a.seen.length).toBe(2)
+    // A page opening on A now is shown B's retry at once.
+    expect(a.feed.retrying()).toEqual([{ event: 'pod:retrying', data: retrying('b1') }])
     expect(a.seen).toEqual([
       { event: 'pod:retrying', data: retrying('b1') },
       { event: 'stage:ended', data: { batchId: 'b1', stage: 'pods', ms: 12 } },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Lifecycle, LifecycleEvents } from '../pipeline/lifecycle.ts'
 import type { Db, Listening } from '../store/db.ts'
 import { LIVE_PAYLOAD_BYTES, liveChannel, notifyLive } from '../store/live.ts'
+import { retryingNow } from './retrying-now.ts'
 
 /** What the page follows live: each names its batch (or event), so the page reloads only that. */
 export const LIVE = [
@@ -27,6 +28,8 @@ export type LiveMessage = { event: LiveName; data: unknown } | { event: 'gap' }
 
 export interface LiveFeed {
   subscribe(listener: (message: LiveMessage) => void): () => void
+  /** The pods and CDN chunks being retried right now, on any replica (`pod:retrying`, `cdn:retrying`). */
+  retrying(): LiveMessage[]
   close(): Promise<void>
 }
 
@@ -68,7 +71,9 @@ export async function startLiveFeed(
   options: LiveFeedOptions = {},
 ): Promise<LiveFeed> {
   const listeners = new Set<(message: LiveMessage) => void>()
+  const now = retryingNow()
   const deliver = (message: LiveMessage) => {
+    now.note(message)
     for (const listener of listeners) listener(message)
   }
   const shared = db.listen ? await shareAcrossReplicas(db, deliver, options) : undefined
@@ -85,6 +90,7 @@ export async function startLiveFeed(
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    retrying: () => now.current(),
     async close() {
       for (const off of offs) off()
       await shared?.close()

@@ -35,6 +35,7 @@ export interface LifecycleEvents {
       of: number
       error: string
       nextAt: string
+      at: string
     },
   ]
   'pods:confirmed': [{ batchId: string; pods: number }]
@@ -48,6 +49,7 @@ export interface LifecycleEvents {
       of: number
       error: string
       nextAt: string
+      at: string
     },
   ]
   /** Discovery reports a pod it did not list before: it catches up before it counts current. */
@@ -66,7 +68,13 @@ export interface LifecycleEvents {
   'pod:catch-up-failed': [{ podId: string; error: string; final: boolean }]
   'cdn:call': [{ distributionId: string; operation: string; outcome: string }]
   'cdn:created': [
-    { batchId: string; distributionId: string; invalidationId: string; items: number },
+    {
+      batchId: string
+      distributionId: string
+      chunk: number
+      invalidationId: string
+      items: number
+    },
   ]
   /** A newly recorded invalidation: CloudFront bills its items (not on a retry that found it). */
   'cdn:billed': [{ batchId: string; distributionId: string; paths: number }]

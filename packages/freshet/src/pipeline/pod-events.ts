@@ -13,6 +13,7 @@ export function podEvents(ctx: PipelineContext, batchId: string) {
         of: r.of,
         error: r.error,
         nextAt: r.nextAt,
+        at: r.at,
       }),
     delivered: (delivery: PodDelivery) =>
       ctx.lifecycle.emit('pod:delivered', {

@@ -107,6 +107,7 @@ async function submit(
       ctx.lifecycle.emit('cdn:created', {
         batchId,
         distributionId: target.distributionId,
+        chunk: record.chunk,
         invalidationId: record.invalidationId,
         items: record.paths.length,
       })

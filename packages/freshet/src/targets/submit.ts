@@ -36,6 +36,8 @@ export interface CdnRetry {
   of: number
   error: string
   nextAt: string
+  /** When the attempt failed: the page draws the wait from here to `nextAt`. */
+  at: string
 }
 
 export interface RetryPolicy {
@@ -158,6 +160,7 @@ async function submitChunk(
       of,
       error: log.at(-1)?.error ?? String(error),
       nextAt: new Date(Date.now() + delayMs).toISOString(),
+      at: new Date().toISOString(),
     })
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0 || !ctx.createFirst) await waitForRoom(ctx, chunk, index, reference)

@@ -58,6 +58,8 @@ export interface PodRetrying {
   of: number
   error: string
   nextAt: string
+  /** When the attempt failed: the page draws the wait from here to `nextAt`. */
+  at: string
 }
 
 /** A 2xx whose answer reports a path or tag failed is not a confirmation. */
@@ -116,14 +118,17 @@ export async function deliverToPod(
           randomize: true,
           signal,
           onFailedAttempt: (context) => {
-            if (context.retriesLeft > 0)
+            if (context.retriesLeft > 0) {
+              const at = Date.now()
               onRetry?.({
                 pod,
                 attempt: attempts,
                 of: attempts + context.retriesLeft,
                 error: context.error.message,
-                nextAt: new Date(Date.now() + context.retryDelay).toISOString(),
+                nextAt: new Date(at + context.retryDelay).toISOString(),
+                at: new Date(at).toISOString(),
               })
+            }
           },
         },
       )

@@ -18,6 +18,8 @@ export interface LiveRetry {
   of: number
   error: string
   nextAt: string
+  /** When the attempt failed: the bar is the wait from then, until the next try. */
+  at?: string
 }
 
 interface Bar {
@@ -109,7 +111,7 @@ function collect(view: EventView, live: LiveRetry[], now: number): Bar[] {
           : `${retry.distributionId} · chunk ${retry.chunk} · retrying`,
       kind: 'retry',
       status: 'retrying',
-      from: Date.parse(retry.nextAt),
+      from: Date.parse(retry.at ?? retry.nextAt),
       to: null,
       note: `attempt ${retry.attempt} of ${retry.of} failed: ${retry.error} · next try ${clock(retry.nextAt)}`,
     })
