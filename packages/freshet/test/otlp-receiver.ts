@@ -96,3 +96,27 @@ export async function startOtlpReceiver() {
       }),
   }
 }
+
+/**
+ * The environment in which `freshet serve` exports every span to `receiverUrl` (OTLP/HTTP JSON)
+ * within 100 ms of its end, so what a process did before it is killed reaches the receiver.
+ */
+export const exportingTo = (receiverUrl: string, serviceName: string) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_SERVICE_NAME: serviceName,
+  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+  OTEL_BSP_SCHEDULE_DELAY: '100',
+})
+
+/** The span's ancestors among `spans`, nearest first (up to the first one not exported). */
+export function ancestorsOf(span: ReceivedSpan, spans: ReceivedSpan[]): ReceivedSpan[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]))
+  const found: ReceivedSpan[] = []
+  let at = byId.get(span.parentSpanId)
+  while (at && !found.includes(at)) {
+    found.push(at)
+    at = byId.get(at.parentSpanId)
+  }
+  return found
+}

@@ -1,25 +1,35 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite'
-import { fromPglite } from 'pg-boss'
-import type { Db } from './db.ts'
+import { type Db as BossDb, fromPglite } from 'pg-boss'
+import { inQuerySpan } from '../observability/db-spans.ts'
+import type { Db, QueryOptions } from './db.ts'
 
 type Connection = PGlite | Transaction
 
-function pgliteDb(conn: Connection, root: PGlite): Db {
+/** pg-boss's queries through the same spans as freshet's own (its job handlers run in a trace). */
+function tracedBoss(boss: BossDb, schema: string): BossDb {
+  return {
+    ...boss,
+    executeSql: (text, values) => inQuerySpan(schema, text, () => boss.executeSql(text, values)),
+  }
+}
+
+function pgliteDb(conn: Connection, root: PGlite, schema: string): Db {
   const db: Db = {
     kind: 'pglite',
-    async query<T>(text: string, values?: unknown[]) {
-      const result = await conn.query<T>(text, values)
+    async query<T>(text: string, values?: unknown[], options?: QueryOptions) {
+      const run = () => conn.query<T>(text, values)
+      const result = await inQuerySpan(schema, text, run, options?.name)
       return result.rows
     },
     transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
       // Already inside one: PGlite has a single session, nesting would deadlock on its lock.
       if (conn !== root) return fn(db)
-      return root.transaction((tx) => fn(pgliteDb(tx, root)))
+      return root.transaction((tx) => fn(pgliteDb(tx, root, schema)))
     },
     async exec(sql: string) {
-      await conn.exec(sql)
+      await inQuerySpan(schema, sql, () => conn.exec(sql))
     },
-    boss: fromPglite(conn),
+    boss: tracedBoss(fromPglite(conn), schema),
     async close() {
       if (conn === root && !root.closed) await root.close()
     },
@@ -36,5 +46,5 @@ export async function openPglite(dataDir?: string, schema = 'public'): Promise<D
   if (schema !== 'public') {
     await pg.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`)
   }
-  return pgliteDb(pg, pg)
+  return pgliteDb(pg, pg, schema)
 }
