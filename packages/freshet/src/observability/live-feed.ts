@@ -71,9 +71,9 @@ export async function startLiveFeed(
   options: LiveFeedOptions = {},
 ): Promise<LiveFeed> {
   const listeners = new Set<(message: LiveMessage) => void>()
-  const now = retryingNow()
+  const retries = retryingNow()
   const deliver = (message: LiveMessage) => {
-    now.note(message)
+    retries.note(message)
     for (const listener of listeners) listener(message)
   }
   const shared = db.listen ? await shareAcrossReplicas(db, deliver, options) : undefined
@@ -90,7 +90,7 @@ export async function startLiveFeed(
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
-    retrying: () => now.current(),
+    retrying: () => retries.current(),
     async close() {
       for (const off of offs) off()
       await shared?.close()
