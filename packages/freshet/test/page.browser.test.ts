@@ -229,6 +229,8 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
   it('shows a pod being retried while it happens, live, then the event completing', async () => {
     const bad = h.pods[1]
     bad?.fail()
+    // Healed even when an assertion fails, so the tests after this one meet no dead pod.
+    onTestFinished(() => bad?.heal())
     const page = await openPage()
     await signIn(page)
     await expect.poll(() => page.locator('#live-state').textContent()).toBe('live')
@@ -238,6 +240,10 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => retrying.count(), { timeout: 40_000 }).toBe(1)
     const text = (await retrying.textContent()) ?? ''
     expect(text).toMatch(/attempt [12] of 3 failed: .+ · next try \d\d:\d\d:\d\d\.\d{3}/)
+    // Its failed attempts so far are bars of their own, with the error, before the store has them.
+    const first = page.locator('.wf-row-pod', { hasText: `pod ${bad?.id} · attempt 1` })
+    await expect.poll(() => first.count()).toBe(1)
+    expect(await first.textContent()).toMatch(/\(failed\).*injected failure/)
     // Meanwhile the list shows what the detail shows.
     for (let i = 0; i < 5; i++) {
       const [listed, detailed] = await page.evaluate(() => [
@@ -290,6 +296,15 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     await expect
       .poll(async () => (await retrying.allTextContents()).join(), { timeout: 40_000 })
       .toContain('attempt 2 of 7')
+    // Meanwhile each failed HTTP attempt so far is its own bar, before the store has any.
+    const failedSoFar = page.locator('.wf-row-cdn', {
+      hasText: `${DISTRIBUTION} · chunk 0 · attempt`,
+    })
+    await expect.poll(() => failedSoFar.count()).toBeGreaterThanOrEqual(2)
+    for (const text of await failedSoFar.allTextContents()) {
+      expect(text).toContain('(failed)')
+      expect(text).toMatch(/Throttling|same error/)
+    }
     await page.screenshot({ path: shot('cdn-retrying'), fullPage: true })
     h.cloudfront.faults.throttle({ fraction: 0 })
     await expect.poll(() => detailStatus(page).textContent(), { timeout: 40_000 }).toBe('completed')

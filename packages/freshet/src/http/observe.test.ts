@@ -135,7 +135,13 @@ describe('/api/purges, /api/retries, /api/stream', () => {
   it('opens in the middle of a retry with the retry, not at its next attempt', async () => {
     const at = new Date().toISOString()
     const retry = { batchId: 'mid', podId: 'web-9', url: 'http://pod', attempt: 1, of: 3 }
-    h.service.lifecycle.emit('pod:retrying', { ...retry, error: 'refused', nextAt: at, at })
+    h.service.lifecycle.emit('pod:retrying', {
+      ...retry,
+      error: 'refused',
+      nextAt: at,
+      at,
+      log: [],
+    })
     /** The stream's frames until `stage:started` of batch `marker`, sent once it is open. */
     const framesUntilMarker = async () => {
       const controller = new AbortController()

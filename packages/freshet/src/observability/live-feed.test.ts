@@ -26,6 +26,7 @@ const retrying = (batchId: string, attempt = 1, error = 'connect ECONNREFUSED') 
   error,
   nextAt: NEXT_AT,
   at: NEXT_AT,
+  log: [{ at: NEXT_AT, ms: 5, ok: false, error: 'HTTP 500' }],
 })
 
 /** A replica as far as the live view goes: its own lifecycle and store connection, one feed. */

@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events'
 import type { DeliveryStatus } from '../core/domain.ts'
 
+/** One call of a retried pod or CDN chunk, as the page draws it. */
+interface Attempt {
+  at: string
+  ms: number
+  ok: boolean
+  error?: string | undefined
+}
+
 /**
  * What the pipeline announces as it works. Logs, metrics and the web page subscribe; the
  * pipeline never imports a logger.
@@ -36,6 +44,7 @@ export interface LifecycleEvents {
       error: string
       nextAt: string
       at: string
+      log: Attempt[]
     },
   ]
   'pods:confirmed': [{ batchId: string; pods: number }]
@@ -50,6 +59,7 @@ export interface LifecycleEvents {
       error: string
       nextAt: string
       at: string
+      log: Attempt[]
     },
   ]
   /** Discovery reports a pod it did not list before: it catches up before it counts current. */

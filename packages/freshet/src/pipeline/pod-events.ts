@@ -14,6 +14,7 @@ export function podEvents(ctx: PipelineContext, batchId: string) {
         error: r.error,
         nextAt: r.nextAt,
         at: r.at,
+        log: r.log,
       }),
     delivered: (delivery: PodDelivery) =>
       ctx.lifecycle.emit('pod:delivered', {

@@ -51,3 +51,20 @@ export function errorText(error: unknown) {
     ? `${code}: ${e.message}`
     : String(e?.message ?? error)
 }
+
+const LIVE_ATTEMPTS = 20
+const LIVE_ERROR_CHARS = 300
+
+/**
+ * The attempts so far of a call being retried, for the live view: the latest few, each error
+ * cut short (every replica's stream carries them, a NOTIFY holds under 8000 bytes).
+ */
+export function liveAttempts<A extends { error?: string | undefined }>(log: readonly A[]): A[] {
+  return log
+    .slice(-LIVE_ATTEMPTS)
+    .map((attempt) =>
+      attempt.error && attempt.error.length > LIVE_ERROR_CHARS
+        ? { ...attempt, error: `${attempt.error.slice(0, LIVE_ERROR_CHARS)}…` }
+        : attempt,
+    )
+}

@@ -16,7 +16,7 @@ import {
   type PollSchedule,
   pollDelayMs,
 } from '../core/cdn-chunks.ts'
-import { type CdnAttempt, withAttempts } from './attempts.ts'
+import { type CdnAttempt, liveAttempts, withAttempts } from './attempts.ts'
 import { CdnError, type CdnLoad, type CdnTarget, type InvalidationState } from './types.ts'
 
 export interface InvalidationRecord {
@@ -38,6 +38,8 @@ export interface CdnRetry {
   nextAt: string
   /** When the attempt failed: the page draws the wait from here to `nextAt`. */
   at: string
+  /** The HTTP attempts so far (the latest few), drawn as bars while the chunk is retried. */
+  log: CdnAttempt[]
 }
 
 export interface RetryPolicy {
@@ -161,6 +163,7 @@ async function submitChunk(
       error: log.at(-1)?.error ?? String(error),
       nextAt: new Date(Date.now() + delayMs).toISOString(),
       at: new Date().toISOString(),
+      log: liveAttempts(log),
     })
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0 || !ctx.createFirst) await waitForRoom(ctx, chunk, index, reference)

@@ -2,6 +2,7 @@ import pLimit from 'p-limit'
 import pRetry from 'p-retry'
 import type { DeliveryStatus, PodAnswer } from '../../core/domain.ts'
 import type { Pod } from '../../discovery/types.ts'
+import { liveAttempts } from '../attempts.ts'
 import type { PodClient, RevalidateRequest } from '../types.ts'
 
 export interface PodRetryPolicy {
@@ -60,6 +61,8 @@ export interface PodRetrying {
   nextAt: string
   /** When the attempt failed: the page draws the wait from here to `nextAt`. */
   at: string
+  /** The attempts so far (the latest few), drawn as bars while the pod is retried. */
+  log: PodAttempt[]
 }
 
 /** A 2xx whose answer reports a path or tag failed is not a confirmation. */
@@ -127,6 +130,7 @@ export async function deliverToPod(
                 error: context.error.message,
                 nextAt: new Date(at + context.retryDelay).toISOString(),
                 at: new Date(at).toISOString(),
+                log: liveAttempts(log),
               })
             }
           },

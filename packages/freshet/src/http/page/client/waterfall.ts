@@ -20,6 +20,15 @@ export interface LiveRetry {
   nextAt: string
   /** When the attempt failed: the bar is the wait from then, until the next try. */
   at?: string
+  /** The attempts so far, drawn as bars until the store has them. */
+  log?: Attempt[]
+}
+
+interface Attempt {
+  at: string
+  ms: number
+  ok: boolean
+  error?: string | undefined
 }
 
 interface Bar {
@@ -81,53 +90,10 @@ function collect(view: EventView, live: LiveRetry[], now: number): Bar[] {
     bars.push({ label: stage, kind: 'stage', status, from, to, pickedUp, note })
     if (stage === 'planning') waitForCms(bars, record?.readAfterPublish)
   }
-  for (const pod of view.pods) {
-    pod.log.forEach((attempt, i) => {
-      const from = Date.parse(attempt.at)
-      const previous = pod.log[i - 1]
-      const note = attempt.error && attempt.error === previous?.error ? 'same error' : attempt.error
-      bars.push({
-        label: `pod ${pod.id} · attempt ${i + 1}`,
-        kind: 'pod',
-        status: attempt.ok ? 'confirmed' : 'failed',
-        from,
-        to: from + attempt.ms,
-        note,
-      })
-    })
-  }
-  for (const retry of live) {
-    const settled =
-      retry.distributionId === undefined
-        ? view.pods.some((p) => p.id === retry.podId && p.status === 'confirmed')
-        : view.invalidations.some(
-            (i) => i.distributionId === retry.distributionId && i.chunk === retry.chunk && i.id,
-          )
-    if (settled) continue
-    bars.push({
-      label:
-        retry.distributionId === undefined
-          ? `pod ${retry.podId} · retrying`
-          : `${retry.distributionId} · chunk ${retry.chunk} · retrying`,
-      kind: 'retry',
-      status: 'retrying',
-      from: Date.parse(retry.at ?? retry.nextAt),
-      to: null,
-      note: `attempt ${retry.attempt} of ${retry.of} failed: ${retry.error} · next try ${clock(retry.nextAt)}`,
-    })
-  }
+  for (const pod of view.pods) bars.push(...attemptBars(`pod ${pod.id}`, 'pod', pod.log))
+  for (const retry of live) bars.push(...retryBars(view, retry))
   for (const inv of view.invalidations) {
-    inv.log.forEach((attempt, i) => {
-      const from = Date.parse(attempt.at)
-      bars.push({
-        label: `${inv.distributionId} · chunk ${inv.chunk} · attempt ${i + 1}`,
-        kind: 'cdn',
-        status: attempt.ok ? 'accepted' : 'failed',
-        from,
-        to: from + attempt.ms,
-        note: attempt.error,
-      })
-    })
+    bars.push(...attemptBars(`${inv.distributionId} · chunk ${inv.chunk}`, 'cdn', inv.log))
     const from = Date.parse(inv.createdAt)
     bars.push({
       label: `${inv.distributionId} · chunk ${inv.chunk}`,
@@ -139,6 +105,48 @@ function collect(view: EventView, live: LiveRetry[], now: number): Bar[] {
     })
   }
   return bars
+}
+
+/** Each call of a pod or a CDN chunk as its own bar, a repeated error said once. */
+function attemptBars(name: string, kind: 'pod' | 'cdn', log: readonly Attempt[]): Bar[] {
+  return log.map((attempt, i) => {
+    const from = Date.parse(attempt.at)
+    const repeated = attempt.error !== undefined && attempt.error === log[i - 1]?.error
+    return {
+      label: `${name} · attempt ${i + 1}`,
+      kind,
+      status: attempt.ok ? (kind === 'pod' ? 'confirmed' : 'accepted') : 'failed',
+      from,
+      to: from + attempt.ms,
+      note: repeated ? 'same error' : attempt.error,
+    }
+  })
+}
+
+/**
+ * A pod or CDN chunk being retried now: its attempts so far (until the store has them: a pod's
+ * delivery, a chunk's invalidation) and the wait for the next one.
+ */
+function retryBars(view: EventView, retry: LiveRetry): Bar[] {
+  const isPod = retry.distributionId === undefined
+  const pod = view.pods.find((p) => p.id === retry.podId)
+  const chunk = view.invalidations.find(
+    (i) => i.distributionId === retry.distributionId && i.chunk === retry.chunk && i.id,
+  )
+  if (isPod ? pod?.status === 'confirmed' : chunk) return []
+  const name = isPod ? `pod ${retry.podId}` : `${retry.distributionId} · chunk ${retry.chunk}`
+  const stored = isPod ? (pod?.log.length ?? 0) > 0 : false
+  return [
+    ...(stored ? [] : attemptBars(name, isPod ? 'pod' : 'cdn', retry.log ?? [])),
+    {
+      label: `${name} · retrying`,
+      kind: 'retry',
+      status: 'retrying',
+      from: Date.parse(retry.at ?? retry.nextAt),
+      to: null,
+      note: `attempt ${retry.attempt} of ${retry.of} failed: ${retry.error} · next try ${clock(retry.nextAt)}`,
+    },
+  ]
 }
 
 /** A stage's time in the queue, then at work, in milliseconds. */
