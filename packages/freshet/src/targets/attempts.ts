@@ -52,8 +52,8 @@ export function errorText(error: unknown) {
     : String(e?.message ?? error)
 }
 
-const LIVE_ATTEMPTS = 20
-const LIVE_ERROR_CHARS = 300
+const LIVE_ATTEMPTS = 10
+const LIVE_ERROR_CHARS = 200
 
 /**
  * The attempts so far of a call being retried, for the live view: the latest few, each error
