@@ -192,6 +192,28 @@ describe('the web page, in Chromium', { timeout: 120_000 }, () => {
     await page.context().close()
   })
 
+  it('lists an event opened before the list has read it, with the status the detail shows', async () => {
+    const page = await openPage()
+    // No live updates from the start: the list reads once, at sign-in, and not again by itself.
+    await page.evaluate(() => {
+      ;(document.getElementById('auto-refresh') as HTMLInputElement).checked = false
+    })
+    await signIn(page)
+    await expect
+      .poll(() => page.locator('#events').textContent())
+      .toMatch(/Recent events|No events/)
+    const id = await sendWebhook({ paths: ['/opened/before/listed'] })
+    await h.settle(id)
+    await page.evaluate((event) => {
+      location.hash = `event=${encodeURIComponent(event)}`
+    }, id)
+    await expect.poll(() => detailStatus(page).textContent()).toBe('completed')
+    const selected = page.locator('#events tr.selected')
+    expect(await selected.textContent()).toContain(id.slice(0, 8))
+    expect(await selected.locator('.badge').textContent()).toBe('completed')
+    await page.context().close()
+  })
+
   it('draws the event as a waterfall in milliseconds, and marks tags CloudFront was not sent', async () => {
     const page = await openPage()
     await signIn(page)

@@ -92,12 +92,18 @@ export function createEventList(
         events = []
         return reload(false)
       }),
-    /** The open event's fresher state, so the list and the detail never disagree. */
-    patch(update: Pick<EventSummary, 'id' | 'status' | 'finishedAt' | 'error'>) {
+    /**
+     * The open event's fresher state, so the list and the detail never disagree; one opened
+     * before the list's next reload saw it (just sent) goes on top, if the filters show it.
+     */
+    patch(update: EventSummary) {
       const at = events.findIndex((e) => e.id === update.id)
       const known = events[at]
-      if (!known || (known.status === update.status && known.finishedAt === update.finishedAt))
+      if (!known) {
+        if (belongsOnTop(update, events, filters)) events = [update, ...events]
         return
+      }
+      if (known.status === update.status && known.finishedAt === update.finishedAt) return
       events = events.with(at, { ...known, ...update })
     },
     statusOf: (id: string) => events.find((e) => e.id === id)?.status,
@@ -108,6 +114,15 @@ export function createEventList(
       render()
     },
   }
+}
+
+/** Newer than every row shown, and one the filters let through. */
+function belongsOnTop(event: EventSummary, events: EventSummary[], filters: EventFilters) {
+  const newest = events[0]
+  if (newest && Date.parse(event.receivedAt) < Date.parse(newest.receivedAt)) return false
+  if (filters.status && filters.status !== event.status) return false
+  if (filters.source && filters.source !== event.source) return false
+  return !filters.since || Date.parse(event.receivedAt) >= Date.parse(filters.since)
 }
 
 function eventTable(events: EventSummary[], selected: string | null, open: (id: string) => void) {
