@@ -1,40 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { framesOf } from '../src/http/stream.fixture.ts'
 import { dropSchemas, postgresUrl, testPostgres, uniqueSchema } from '../src/store/test-stores.ts'
 import { adminHeaders, type Harness, startHarness } from './harness.ts'
 
 const reachable = (await testPostgres('the live view across replicas')) !== undefined
 
-interface Frame {
-  event: string
-  data: Record<string, unknown>
-}
-
 /** Reads `/api/stream` as the page does, keeping every frame. */
 async function follow(h: Harness, signal: AbortSignal) {
-  const frames: Frame[] = []
   const response = await h.request('/api/stream', { headers: adminHeaders, signal })
   expect(response.status).toBe(200)
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
-  const decoder = new TextDecoder()
-  void (async () => {
-    let buffer = ''
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) return
-      buffer += decoder.decode(value, { stream: true })
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const lines = buffer.slice(0, end).split('\n')
-        buffer = buffer.slice(end + 2)
-        const event = lines
-          .find((l) => l.startsWith('event:'))
-          ?.slice(6)
-          .trim()
-        const data = lines.find((l) => l.startsWith('data:'))?.slice(5)
-        if (event && data) frames.push({ event, data: JSON.parse(data) })
-      }
-    }
-  })().catch(() => {})
-  return frames
+  return framesOf(response)
 }
 
 // Two replicas on one PostgreSQL: the page follows one (A) while the other (B) does the work,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adminHeaders, errorOf, settle, startTestService, type TestService } from './app.fixture.ts'
+import { framesOf } from './stream.fixture.ts'
 
 interface Purges {
   purges: {
@@ -149,22 +150,12 @@ describe('/api/purges, /api/retries, /api/stream', () => {
         headers: adminHeaders,
         signal: controller.signal,
       })
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader()
-      const decoder = new TextDecoder()
-      let text = ''
-      let marked = false
-      while (!text.includes('"batchId":"marker"')) {
-        const { value, done } = await reader.read()
-        if (done) break
-        text += decoder.decode(value)
-        if (!marked && text.includes('event: ready')) {
-          marked = true
-          h.service.lifecycle.emit('stage:started', { batchId: 'marker', stage: 'pods' })
-        }
-      }
+      const frames = framesOf(response)
+      await expect.poll(() => frames.some((f) => f.event === 'ready')).toBe(true)
+      h.service.lifecycle.emit('stage:started', { batchId: 'marker', stage: 'pods' })
+      await expect.poll(() => frames.some((f) => f.data.batchId === 'marker')).toBe(true)
       controller.abort()
-      await reader.cancel().catch(() => {})
-      return [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1])
+      return frames.map((f) => f.event)
     }
     expect(await framesUntilMarker()).toEqual(['ready', 'pod:retrying', 'stage:started'])
     h.service.lifecycle.emit('pod:delivered', {

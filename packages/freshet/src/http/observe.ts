@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { z } from 'zod'
+import type { LiveMessage } from '../observability/live-feed.ts'
 import { getEvent } from '../store/events.ts'
 import { findPurges } from '../store/purged.ts'
 import { requireAdmin } from './auth.ts'
@@ -8,6 +9,12 @@ import type { AppDeps } from './deps.ts'
 import { jsonBodyOf, queryOf } from './input.ts'
 
 const HEARTBEAT_MS = 15_000
+
+/** A gap (another replica's events were missed) is a new `ready`: the page reads afresh. */
+const frameOf = (message: LiveMessage) =>
+  message.event === 'gap'
+    ? { event: 'ready', data: '{}' }
+    : { event: message.event, data: JSON.stringify(message.data) }
 
 const purgeQuery = z
   .strictObject({
@@ -32,21 +39,13 @@ export function observeRoutes(deps: AppDeps) {
 
   api.get('/stream', (c) =>
     streamSSE(c, async (stream) => {
-      // A gap (another replica's events were missed) is a new `ready`: the page reads afresh.
-      const unsubscribe = deps.live.subscribe((message) => {
-        const frame =
-          message.event === 'gap'
-            ? { event: 'ready', data: '{}' }
-            : { event: message.event, data: JSON.stringify(message.data) }
-        void stream.writeSSE(frame).catch(() => {})
-      })
+      const unsubscribe = deps.live.subscribe(
+        (message) => void stream.writeSSE(frameOf(message)).catch(() => {}),
+      )
       stream.onAbort(unsubscribe)
       await stream.writeSSE({ event: 'ready', data: '{}' })
       // Opened in the middle of a retry: shown now, not at its next attempt.
-      for (const message of deps.live.retrying()) {
-        if (message.event !== 'gap')
-          await stream.writeSSE({ event: message.event, data: JSON.stringify(message.data) })
-      }
+      for (const message of deps.live.retrying()) await stream.writeSSE(frameOf(message))
       while (!stream.aborted) {
         await stream.sleep(HEARTBEAT_MS)
         if (!stream.aborted) await stream.write(': heartbeat\n\n')

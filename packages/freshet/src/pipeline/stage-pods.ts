@@ -84,6 +84,7 @@ function deliveryWriter(ctx: PipelineContext, batchId: string) {
   let timer: NodeJS.Timeout | undefined
   let writing: Promise<void> = Promise.resolve()
   let failure: unknown
+  const say = podEvents(ctx, batchId)
   const write = () => {
     clearTimeout(timer)
     timer = undefined
@@ -93,7 +94,7 @@ function deliveryWriter(ctx: PipelineContext, batchId: string) {
     writing = writing.then(async () => {
       try {
         await recordDeliveries(ctx.db, batchId, rows, ctx.now())
-        for (const delivery of rows) podEvents(ctx, batchId).delivered(delivery)
+        for (const delivery of rows) say.delivered(delivery)
       } catch (error) {
         failure ??= error
       }

@@ -155,16 +155,18 @@ async function submitChunk(
   const reference = callerReference(ctx.batchId, ctx.target.distributionId, index)
   const log: CdnAttempt[] = []
   const of = ctx.retry.retries + 1
-  const retried = (attempt: number, error: unknown, delayMs: number) =>
+  const retried = (attempt: number, error: unknown, delayMs: number) => {
+    const now = Date.now()
     ctx.onRetry?.({
       chunk: index,
       attempt,
       of,
       error: log.at(-1)?.error ?? String(error),
-      nextAt: new Date(Date.now() + delayMs).toISOString(),
-      at: new Date().toISOString(),
+      nextAt: new Date(now + delayMs).toISOString(),
+      at: new Date(now).toISOString(),
       log: liveAttempts(log),
     })
+  }
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0 || !ctx.createFirst) await waitForRoom(ctx, chunk, index, reference)
     try {
